@@ -1,0 +1,160 @@
+// The berthd configuration: every option, its type, its default and the one
+// line of documentation `berthd config` prints above it. Pure data plus the
+// types derived from it; loading and validation live in load.ts.
+
+export interface RuntimeHandler {
+  /** Binary of the OCI runtime (runc, crun …); a bare name is looked up in PATH. */
+  path: string;
+  /** The runtime's --root state directory; "" means <state>/<handler name>. */
+  root: string;
+}
+
+export interface RegistryHost {
+  /** Endpoints tried in order before the registry itself, e.g. "http://127.0.0.1:5000". */
+  mirrors: string[];
+  /** Allow plain HTTP and unverified TLS for this host and its mirrors. */
+  insecure: boolean;
+}
+
+export interface BerthConfig {
+  grpc: { listen: string; max_msg_size: number };
+  storage: { root: string; state: string };
+  runtime: {
+    default_handler: string;
+    conmon_path: string;
+    cgroup_manager: 'cgroupfs' | 'systemd';
+    handlers: Record<string, RuntimeHandler>;
+  };
+  network: {
+    conf_dir: string;
+    bin_dirs: string[];
+    install_default_config: boolean;
+    default_subnet: string;
+  };
+  image: {
+    auth_file: string;
+    registries: Record<string, RegistryHost>;
+  };
+  streaming: { address: string; port: number; idle_timeout: string };
+  log: { level: LogLevel };
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type FieldType = 'string' | 'bool' | 'int' | 'string[]' | 'duration';
+
+export interface FieldSpec {
+  type: FieldType;
+  doc: string;
+  /** Allowed values for an enumerated string. */
+  oneOf?: readonly string[];
+  /** Extra check: returns the reason the value is bad, or undefined. */
+  check?: (value: unknown) => string | undefined;
+}
+
+/** Fixed sections: section → key → spec. */
+export const SECTIONS: Record<string, Record<string, FieldSpec>> = {
+  grpc: {
+    listen: { type: 'string', doc: 'CRI endpoint: unix:///path/to.sock', check: checkListen },
+    max_msg_size: { type: 'int', doc: 'Largest gRPC message accepted or sent, bytes (the kubelet uses 16 MiB)', check: positive },
+  },
+  storage: {
+    root: { type: 'string', doc: 'Persistent data: blobs, layers, image and pod metadata', check: absolute },
+    state: { type: 'string', doc: 'Volatile state: sockets, pinned namespaces, exit files (lost on reboot)', check: absolute },
+  },
+  runtime: {
+    default_handler: { type: 'string', doc: 'Runtime handler used when a pod names none' },
+    conmon_path: { type: 'string', doc: 'The conmon binary monitoring each container' },
+    cgroup_manager: { type: 'string', doc: 'cgroup driver reported to the kubelet and used for cgroup paths', oneOf: ['cgroupfs', 'systemd'] },
+  },
+  network: {
+    conf_dir: { type: 'string', doc: 'CNI network configurations (.conflist, .conf), first in lexical order wins', check: absolute },
+    bin_dirs: { type: 'string[]', doc: 'Directories searched for CNI plugins' },
+    install_default_config: { type: 'bool', doc: 'Write a bridge network config into conf_dir when it holds none (as CRI-O ships one)' },
+    default_subnet: { type: 'string', doc: 'Subnet of that default bridge network', check: checkCidr },
+  },
+  image: {
+    auth_file: { type: 'string', doc: 'Docker-style credentials file consulted when a pull carries no auth' },
+  },
+  streaming: {
+    address: { type: 'string', doc: 'Address of the exec/attach/port-forward server (loopback unless you need more)' },
+    port: { type: 'int', doc: 'Its port; 0 picks a free one', check: (v) => (typeof v === 'number' && v >= 0 && v <= 65535 ? undefined : 'must be 0..65535') },
+    idle_timeout: { type: 'duration', doc: 'Streams idle this long are closed' },
+  },
+  log: {
+    level: { type: 'string', doc: 'Daemon log level', oneOf: LOG_LEVELS },
+  },
+};
+
+/** Tables of named entries: section.table.<name>.key. */
+export const NAMED_TABLES: Record<string, { doc: string; fields: Record<string, FieldSpec> }> = {
+  'runtime.handlers': {
+    doc: 'OCI runtimes, by handler name (the RuntimeClass handler); runc and crun are preconfigured',
+    fields: {
+      path: { type: 'string', doc: 'Runtime binary' },
+      root: { type: 'string', doc: 'Its --root; empty means <state>/<name>' },
+    },
+  },
+  'image.registries': {
+    doc: 'Per-registry settings, by registry host (docker.io, registry.k8s.io, 127.0.0.1:5000 …)',
+    fields: {
+      mirrors: { type: 'string[]', doc: 'Mirror endpoints tried first, in order; the registry itself is the fallback', check: checkUrls },
+      insecure: { type: 'bool', doc: 'Allow plain HTTP / unverified TLS' },
+    },
+  },
+};
+
+export function defaultConfig(): BerthConfig {
+  return {
+    grpc: { listen: 'unix:///run/berth/berth.sock', max_msg_size: 16 * 1024 * 1024 },
+    storage: { root: '/var/lib/berth', state: '/run/berth' },
+    runtime: {
+      default_handler: 'runc',
+      conmon_path: 'conmon',
+      cgroup_manager: 'cgroupfs',
+      handlers: {
+        runc: { path: 'runc', root: '' },
+        crun: { path: 'crun', root: '' },
+      },
+    },
+    network: {
+      conf_dir: '/etc/cni/net.d',
+      bin_dirs: ['/opt/cni/bin', '/usr/lib/cni'],
+      install_default_config: true,
+      default_subnet: '10.88.0.0/16',
+    },
+    image: { auth_file: '/root/.docker/config.json', registries: {} },
+    streaming: { address: '127.0.0.1', port: 0, idle_timeout: '4h' },
+    log: { level: 'info' },
+  };
+}
+
+function positive(v: unknown): string | undefined {
+  return typeof v === 'number' && v > 0 ? undefined : 'must be a positive integer';
+}
+
+function absolute(v: unknown): string | undefined {
+  return typeof v === 'string' && v.startsWith('/') ? undefined : 'must be an absolute path';
+}
+
+function checkListen(v: unknown): string | undefined {
+  return typeof v === 'string' && /^unix:\/\/\/./.test(v) ? undefined : 'must be unix:///absolute/path.sock';
+}
+
+function checkCidr(v: unknown): string | undefined {
+  if (typeof v !== 'string') return 'must be a CIDR';
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
+  if (!m) return 'must be an IPv4 CIDR such as 10.88.0.0/16';
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  return octets.every((o) => o <= 255) && bits >= 8 && bits <= 30 ? undefined : 'must be an IPv4 CIDR with a /8../30 prefix';
+}
+
+function checkUrls(v: unknown): string | undefined {
+  if (!Array.isArray(v)) return 'must be a list of URLs';
+  for (const u of v) {
+    if (typeof u !== 'string' || !/^https?:\/\/[^/]+/.test(u)) return `"${String(u)}" is not an http(s):// URL`;
+  }
+  return undefined;
+}
