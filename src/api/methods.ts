@@ -26,57 +26,52 @@ function def<Req, Res, S extends boolean>(
 ): MethodDef<Req, Res, S> {
   return { service, name, path: `/runtime.v1.${service}/${name}`, request, response, serverStream };
 }
-const unary = <Req, Res>(s: ServiceName, n: string, q: MessageFns<Req>, r: MessageFns<Res>) => def(s, n, q, r, false);
-const serverStream = <Req, Res>(s: ServiceName, n: string, q: MessageFns<Req>, r: MessageFns<Res>) =>
+const unary = <Req, Res>(s: ServiceName, n: string, q: MessageFns<Req>, r: MessageFns<Res>): MethodDef<Req, Res, false> =>
+  def(s, n, q, r, false);
+const serverStream = <Req, Res>(s: ServiceName, n: string, q: MessageFns<Req>, r: MessageFns<Res>): MethodDef<Req, Res, true> =>
   def(s, n, q, r, true);
 
-export const methods = {
-  Version: unary('RuntimeService', 'Version', pb.VersionRequest, pb.VersionResponse),
-  RunPodSandbox: unary('RuntimeService', 'RunPodSandbox', pb.RunPodSandboxRequest, pb.RunPodSandboxResponse),
-  StopPodSandbox: unary('RuntimeService', 'StopPodSandbox', pb.StopPodSandboxRequest, pb.StopPodSandboxResponse),
-  RemovePodSandbox: unary('RuntimeService', 'RemovePodSandbox', pb.RemovePodSandboxRequest, pb.RemovePodSandboxResponse),
-  PodSandboxStatus: unary('RuntimeService', 'PodSandboxStatus', pb.PodSandboxStatusRequest, pb.PodSandboxStatusResponse),
-  ListPodSandbox: unary('RuntimeService', 'ListPodSandbox', pb.ListPodSandboxRequest, pb.ListPodSandboxResponse),
-  StreamPodSandboxes: serverStream('RuntimeService', 'StreamPodSandboxes', pb.StreamPodSandboxesRequest, pb.StreamPodSandboxesResponse),
-  CreateContainer: unary('RuntimeService', 'CreateContainer', pb.CreateContainerRequest, pb.CreateContainerResponse),
-  StartContainer: unary('RuntimeService', 'StartContainer', pb.StartContainerRequest, pb.StartContainerResponse),
-  StopContainer: unary('RuntimeService', 'StopContainer', pb.StopContainerRequest, pb.StopContainerResponse),
-  RemoveContainer: unary('RuntimeService', 'RemoveContainer', pb.RemoveContainerRequest, pb.RemoveContainerResponse),
-  ListContainers: unary('RuntimeService', 'ListContainers', pb.ListContainersRequest, pb.ListContainersResponse),
-  StreamContainers: serverStream('RuntimeService', 'StreamContainers', pb.StreamContainersRequest, pb.StreamContainersResponse),
-  ContainerStatus: unary('RuntimeService', 'ContainerStatus', pb.ContainerStatusRequest, pb.ContainerStatusResponse),
-  UpdateContainerResources: unary('RuntimeService', 'UpdateContainerResources', pb.UpdateContainerResourcesRequest, pb.UpdateContainerResourcesResponse),
-  ReopenContainerLog: unary('RuntimeService', 'ReopenContainerLog', pb.ReopenContainerLogRequest, pb.ReopenContainerLogResponse),
-  ExecSync: unary('RuntimeService', 'ExecSync', pb.ExecSyncRequest, pb.ExecSyncResponse),
-  Exec: unary('RuntimeService', 'Exec', pb.ExecRequest, pb.ExecResponse),
-  Attach: unary('RuntimeService', 'Attach', pb.AttachRequest, pb.AttachResponse),
-  PortForward: unary('RuntimeService', 'PortForward', pb.PortForwardRequest, pb.PortForwardResponse),
-  ContainerStats: unary('RuntimeService', 'ContainerStats', pb.ContainerStatsRequest, pb.ContainerStatsResponse),
-  ListContainerStats: unary('RuntimeService', 'ListContainerStats', pb.ListContainerStatsRequest, pb.ListContainerStatsResponse),
-  StreamContainerStats: serverStream('RuntimeService', 'StreamContainerStats', pb.StreamContainerStatsRequest, pb.StreamContainerStatsResponse),
-  PodSandboxStats: unary('RuntimeService', 'PodSandboxStats', pb.PodSandboxStatsRequest, pb.PodSandboxStatsResponse),
-  ListPodSandboxStats: unary('RuntimeService', 'ListPodSandboxStats', pb.ListPodSandboxStatsRequest, pb.ListPodSandboxStatsResponse),
-  StreamPodSandboxStats: serverStream('RuntimeService', 'StreamPodSandboxStats', pb.StreamPodSandboxStatsRequest, pb.StreamPodSandboxStatsResponse),
-  UpdateRuntimeConfig: unary('RuntimeService', 'UpdateRuntimeConfig', pb.UpdateRuntimeConfigRequest, pb.UpdateRuntimeConfigResponse),
-  Status: unary('RuntimeService', 'Status', pb.StatusRequest, pb.StatusResponse),
-  CheckpointContainer: unary('RuntimeService', 'CheckpointContainer', pb.CheckpointContainerRequest, pb.CheckpointContainerResponse),
-  GetContainerEvents: serverStream('RuntimeService', 'GetContainerEvents', pb.GetEventsRequest, pb.ContainerEventResponse),
-  ListMetricDescriptors: unary('RuntimeService', 'ListMetricDescriptors', pb.ListMetricDescriptorsRequest, pb.ListMetricDescriptorsResponse),
-  ListPodSandboxMetrics: unary('RuntimeService', 'ListPodSandboxMetrics', pb.ListPodSandboxMetricsRequest, pb.ListPodSandboxMetricsResponse),
-  StreamPodSandboxMetrics: serverStream('RuntimeService', 'StreamPodSandboxMetrics', pb.StreamPodSandboxMetricsRequest, pb.StreamPodSandboxMetricsResponse),
-  RuntimeConfig: unary('RuntimeService', 'RuntimeConfig', pb.RuntimeConfigRequest, pb.RuntimeConfigResponse),
-  UpdatePodSandboxResources: unary('RuntimeService', 'UpdatePodSandboxResources', pb.UpdatePodSandboxResourcesRequest, pb.UpdatePodSandboxResourcesResponse),
-  ListImages: unary('ImageService', 'ListImages', pb.ListImagesRequest, pb.ListImagesResponse),
-  StreamImages: serverStream('ImageService', 'StreamImages', pb.StreamImagesRequest, pb.StreamImagesResponse),
-  ImageStatus: unary('ImageService', 'ImageStatus', pb.ImageStatusRequest, pb.ImageStatusResponse),
-  PullImage: unary('ImageService', 'PullImage', pb.PullImageRequest, pb.PullImageResponse),
-  RemoveImage: unary('ImageService', 'RemoveImage', pb.RemoveImageRequest, pb.RemoveImageResponse),
-  ImageFsInfo: unary('ImageService', 'ImageFsInfo', pb.ImageFsInfoRequest, pb.ImageFsInfoResponse),
-} as const;
+// One export per RPC, each marked pure so a bundle keeps only the codecs it uses
+// (the CLIs load a handful of the ~300 message types).
+export const Version = /* @__PURE__ */ unary('RuntimeService', 'Version', pb.VersionRequest, pb.VersionResponse);
+export const RunPodSandbox = /* @__PURE__ */ unary('RuntimeService', 'RunPodSandbox', pb.RunPodSandboxRequest, pb.RunPodSandboxResponse);
+export const StopPodSandbox = /* @__PURE__ */ unary('RuntimeService', 'StopPodSandbox', pb.StopPodSandboxRequest, pb.StopPodSandboxResponse);
+export const RemovePodSandbox = /* @__PURE__ */ unary('RuntimeService', 'RemovePodSandbox', pb.RemovePodSandboxRequest, pb.RemovePodSandboxResponse);
+export const PodSandboxStatus = /* @__PURE__ */ unary('RuntimeService', 'PodSandboxStatus', pb.PodSandboxStatusRequest, pb.PodSandboxStatusResponse);
+export const ListPodSandbox = /* @__PURE__ */ unary('RuntimeService', 'ListPodSandbox', pb.ListPodSandboxRequest, pb.ListPodSandboxResponse);
+export const StreamPodSandboxes = /* @__PURE__ */ serverStream('RuntimeService', 'StreamPodSandboxes', pb.StreamPodSandboxesRequest, pb.StreamPodSandboxesResponse);
+export const CreateContainer = /* @__PURE__ */ unary('RuntimeService', 'CreateContainer', pb.CreateContainerRequest, pb.CreateContainerResponse);
+export const StartContainer = /* @__PURE__ */ unary('RuntimeService', 'StartContainer', pb.StartContainerRequest, pb.StartContainerResponse);
+export const StopContainer = /* @__PURE__ */ unary('RuntimeService', 'StopContainer', pb.StopContainerRequest, pb.StopContainerResponse);
+export const RemoveContainer = /* @__PURE__ */ unary('RuntimeService', 'RemoveContainer', pb.RemoveContainerRequest, pb.RemoveContainerResponse);
+export const ListContainers = /* @__PURE__ */ unary('RuntimeService', 'ListContainers', pb.ListContainersRequest, pb.ListContainersResponse);
+export const StreamContainers = /* @__PURE__ */ serverStream('RuntimeService', 'StreamContainers', pb.StreamContainersRequest, pb.StreamContainersResponse);
+export const ContainerStatus = /* @__PURE__ */ unary('RuntimeService', 'ContainerStatus', pb.ContainerStatusRequest, pb.ContainerStatusResponse);
+export const UpdateContainerResources = /* @__PURE__ */ unary('RuntimeService', 'UpdateContainerResources', pb.UpdateContainerResourcesRequest, pb.UpdateContainerResourcesResponse);
+export const ReopenContainerLog = /* @__PURE__ */ unary('RuntimeService', 'ReopenContainerLog', pb.ReopenContainerLogRequest, pb.ReopenContainerLogResponse);
+export const ExecSync = /* @__PURE__ */ unary('RuntimeService', 'ExecSync', pb.ExecSyncRequest, pb.ExecSyncResponse);
+export const Exec = /* @__PURE__ */ unary('RuntimeService', 'Exec', pb.ExecRequest, pb.ExecResponse);
+export const Attach = /* @__PURE__ */ unary('RuntimeService', 'Attach', pb.AttachRequest, pb.AttachResponse);
+export const PortForward = /* @__PURE__ */ unary('RuntimeService', 'PortForward', pb.PortForwardRequest, pb.PortForwardResponse);
+export const ContainerStats = /* @__PURE__ */ unary('RuntimeService', 'ContainerStats', pb.ContainerStatsRequest, pb.ContainerStatsResponse);
+export const ListContainerStats = /* @__PURE__ */ unary('RuntimeService', 'ListContainerStats', pb.ListContainerStatsRequest, pb.ListContainerStatsResponse);
+export const StreamContainerStats = /* @__PURE__ */ serverStream('RuntimeService', 'StreamContainerStats', pb.StreamContainerStatsRequest, pb.StreamContainerStatsResponse);
+export const PodSandboxStats = /* @__PURE__ */ unary('RuntimeService', 'PodSandboxStats', pb.PodSandboxStatsRequest, pb.PodSandboxStatsResponse);
+export const ListPodSandboxStats = /* @__PURE__ */ unary('RuntimeService', 'ListPodSandboxStats', pb.ListPodSandboxStatsRequest, pb.ListPodSandboxStatsResponse);
+export const StreamPodSandboxStats = /* @__PURE__ */ serverStream('RuntimeService', 'StreamPodSandboxStats', pb.StreamPodSandboxStatsRequest, pb.StreamPodSandboxStatsResponse);
+export const UpdateRuntimeConfig = /* @__PURE__ */ unary('RuntimeService', 'UpdateRuntimeConfig', pb.UpdateRuntimeConfigRequest, pb.UpdateRuntimeConfigResponse);
+export const Status = /* @__PURE__ */ unary('RuntimeService', 'Status', pb.StatusRequest, pb.StatusResponse);
+export const CheckpointContainer = /* @__PURE__ */ unary('RuntimeService', 'CheckpointContainer', pb.CheckpointContainerRequest, pb.CheckpointContainerResponse);
+export const GetContainerEvents = /* @__PURE__ */ serverStream('RuntimeService', 'GetContainerEvents', pb.GetEventsRequest, pb.ContainerEventResponse);
+export const ListMetricDescriptors = /* @__PURE__ */ unary('RuntimeService', 'ListMetricDescriptors', pb.ListMetricDescriptorsRequest, pb.ListMetricDescriptorsResponse);
+export const ListPodSandboxMetrics = /* @__PURE__ */ unary('RuntimeService', 'ListPodSandboxMetrics', pb.ListPodSandboxMetricsRequest, pb.ListPodSandboxMetricsResponse);
+export const StreamPodSandboxMetrics = /* @__PURE__ */ serverStream('RuntimeService', 'StreamPodSandboxMetrics', pb.StreamPodSandboxMetricsRequest, pb.StreamPodSandboxMetricsResponse);
+export const RuntimeConfig = /* @__PURE__ */ unary('RuntimeService', 'RuntimeConfig', pb.RuntimeConfigRequest, pb.RuntimeConfigResponse);
+export const UpdatePodSandboxResources = /* @__PURE__ */ unary('RuntimeService', 'UpdatePodSandboxResources', pb.UpdatePodSandboxResourcesRequest, pb.UpdatePodSandboxResourcesResponse);
+export const ListImages = /* @__PURE__ */ unary('ImageService', 'ListImages', pb.ListImagesRequest, pb.ListImagesResponse);
+export const StreamImages = /* @__PURE__ */ serverStream('ImageService', 'StreamImages', pb.StreamImagesRequest, pb.StreamImagesResponse);
+export const ImageStatus = /* @__PURE__ */ unary('ImageService', 'ImageStatus', pb.ImageStatusRequest, pb.ImageStatusResponse);
+export const PullImage = /* @__PURE__ */ unary('ImageService', 'PullImage', pb.PullImageRequest, pb.PullImageResponse);
+export const RemoveImage = /* @__PURE__ */ unary('ImageService', 'RemoveImage', pb.RemoveImageRequest, pb.RemoveImageResponse);
+export const ImageFsInfo = /* @__PURE__ */ unary('ImageService', 'ImageFsInfo', pb.ImageFsInfoRequest, pb.ImageFsInfoResponse);
 
-export type Methods = typeof methods;
-export type MethodName = keyof Methods;
-export type RequestOf<M extends MethodName> = Methods[M] extends MethodDef<infer Q, infer _R> ? Q : never;
-export type ResponseOf<M extends MethodName> = Methods[M] extends MethodDef<infer _Q, infer R> ? R : never;
-export type UnaryMethodName = { [M in MethodName]: Methods[M]['serverStream'] extends false ? M : never }[MethodName];
-export type StreamMethodName = Exclude<MethodName, UnaryMethodName>;

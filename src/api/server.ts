@@ -6,7 +6,8 @@ import * as grpc from '@grpc/grpc-js';
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { methods, type MethodDef, type MethodName, type RequestOf, type ResponseOf, type ServiceName, type StreamMethodName, type UnaryMethodName } from './methods.js';
+import { methods, type MethodName, type RequestOf, type ResponseOf, type StreamMethodName, type UnaryMethodName } from './method-table.js';
+import type { MethodDef, ServiceName } from './methods.js';
 import { BerthError, Code, errnoCode, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 
@@ -74,7 +75,7 @@ async function closeAll(net: NetServer, server: grpc.Server, injector: { destroy
 }
 
 /** Creates the socket's directory; replaces a stale socket; refuses a live one. */
-async function prepareSocketPath(path: string): Promise<void> {
+export async function prepareSocketPath(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o711 });
   const live = await new Promise<boolean>((resolve) => {
     const s = connect(path);

@@ -1,34 +1,34 @@
 // The typed CRI client used by berthctl, berth and the tests. Works against
-// any CRI v1 endpoint (berthd, containerd, CRI-O).
-import { methods, type MethodDef, type RequestOf, type ResponseOf, type StreamMethodName, type UnaryMethodName } from '../api/methods.js';
+// any CRI v1 endpoint (berthd, containerd, CRI-O). Methods are passed as
+// definitions from api/methods.ts so a bundle keeps only the codecs it uses:
+//   import { Version } from '../api/methods.js';
+//   await client.call(Version, { version: 'v1' });
+import type { MethodDef } from '../api/methods.js';
 import type { DeepPartial } from '../api/gen/api.js';
 import { GrpcTransport, type CallOptions } from './grpc-transport.js';
 
 export { GrpcStatusError } from './grpc-transport.js';
+export type { CallOptions } from './grpc-transport.js';
 
 export class CriClient {
   readonly transport: GrpcTransport;
 
-  constructor(endpoint: string, readonly defaultTimeoutMs?: number) {
+  constructor(
+    endpoint: string,
+    readonly defaultTimeoutMs?: number,
+  ) {
     this.transport = new GrpcTransport(socketPathOf(endpoint));
   }
 
-  async call<M extends UnaryMethodName>(method: M, req: DeepPartial<RequestOf<M>> = {} as DeepPartial<RequestOf<M>>, opts: CallOptions = {}): Promise<ResponseOf<M>> {
-    const def = methods[method] as unknown as MethodDef<RequestOf<M>, ResponseOf<M>>;
-    const body = def.request.encode(def.request.fromPartial(req)).finish();
-    const res = await this.transport.unary(def.path, body, this.withDefaults(opts));
-    return def.response.decode(res);
+  async call<Req, Res>(method: MethodDef<Req, Res, false>, req: DeepPartial<Req>, opts: CallOptions = {}): Promise<Res> {
+    const body = method.request.encode(method.request.fromPartial(req)).finish();
+    const res = await this.transport.unary(method.path, body, this.withDefaults(opts));
+    return method.response.decode(res);
   }
 
-  async stream<M extends StreamMethodName>(
-    method: M,
-    req: DeepPartial<RequestOf<M>>,
-    onMessage: (res: ResponseOf<M>) => void,
-    opts: CallOptions = {},
-  ): Promise<void> {
-    const def = methods[method] as unknown as MethodDef<RequestOf<M>, ResponseOf<M>>;
-    const body = def.request.encode(def.request.fromPartial(req)).finish();
-    await this.transport.serverStream(def.path, body, (m) => onMessage(def.response.decode(m)), opts);
+  async stream<Req, Res>(method: MethodDef<Req, Res, true>, req: DeepPartial<Req>, onMessage: (res: Res) => void, opts: CallOptions = {}): Promise<void> {
+    const body = method.request.encode(method.request.fromPartial(req)).finish();
+    await this.transport.serverStream(method.path, body, (m) => onMessage(method.response.decode(m)), opts);
   }
 
   close(): void {

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# README command 1: installs everything (Debian packages, npm dependencies,
+# build), puts berthd/berthctl/berth on the PATH and starts berthd with its
+# embedded defaults (as a systemd service where systemd runs, else detached).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ $EUID -eq 0 ]] || { echo "install.sh: run as root (sudo)" >&2; exit 1; }
+
+bash scripts/deps.sh
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build
+
+for b in berthd berthctl berth; do ln -sf "$PWD/dist/$b.js" "/usr/local/bin/$b"; done
+
+if [[ -d /run/systemd/system ]]; then
+  install -m 0644 packaging/berthd.service /etc/systemd/system/berthd.service
+  systemctl daemon-reload
+  systemctl enable --now berthd.service
+  systemctl restart berthd.service
+else
+  if [[ -f /run/berth/berthd.pid ]] && kill -0 "$(cat /run/berth/berthd.pid)" 2>/dev/null; then
+    kill "$(cat /run/berth/berthd.pid)"; sleep 1
+  fi
+  nohup /usr/local/bin/berthd >>/var/log/berthd.log 2>&1 &
+  echo "berthd started without systemd (pid $!), logging to /var/log/berthd.log"
+fi
+
+for _ in $(seq 50); do [[ -S /run/berth/berth.sock ]] && break; sleep 0.1; done
+/usr/local/bin/berthctl info -q >/dev/null && echo "berthd is serving on unix:///run/berth/berth.sock; try: berthctl info"

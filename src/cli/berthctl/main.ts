@@ -1,0 +1,75 @@
+// berthctl: a crictl-compatible CRI client. Global flags come before the verb
+// (as with crictl); each verb lives in its own module, loaded on demand.
+import { CliContext, UsageError, type Verb } from '../common/cli-context.js';
+import { resolveEndpoints } from '../common/endpoint.js';
+import { parseGlobals } from './main-args.js';
+import { VERSION } from '../../version.js';
+
+const VERBS: Record<string, { summary: string; load: () => Promise<{ verb: Verb }> }> = {
+  version: { summary: 'Display runtime version information', load: () => import('./verbs/version.js') },
+  info: { summary: 'Display information of the container runtime', load: () => import('./verbs/info.js') },
+};
+
+const USAGE = `berthctl - client for CRI runtimes (crictl-compatible)
+
+Usage: berthctl [global options] command [command options] [arguments...]
+
+Commands:
+${Object.entries(VERBS)
+  .map(([n, v]) => `  ${n.padEnd(14)}${v.summary}`)
+  .join('\n')}
+
+Global options:
+  --config value, -c value            Location of the client config file (default: /etc/crictl.yaml) [$CRI_CONFIG_FILE]
+  --runtime-endpoint value, -r value  Endpoint of CRI container runtime service [$CONTAINER_RUNTIME_ENDPOINT]
+  --image-endpoint value, -i value    Endpoint of CRI image manager service [$IMAGE_SERVICE_ENDPOINT]
+  --timeout value, -t value           Timeout of connecting to the server (default: 2s)
+  --debug, -D                         Enable debug mode
+  --help, -h                          show help
+  --version, -v                       print the version`;
+
+async function main(argv: string[]): Promise<number> {
+  const { globals, rest } = parseGlobals(argv);
+  if (globals.version) {
+    process.stdout.write(`berthctl version ${VERSION}\n`);
+    return 0;
+  }
+  const [name, ...args] = rest;
+  if (globals.help || name === undefined || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const entry = VERBS[name];
+  if (!entry) throw new UsageError(`unknown command "${name}"; see berthctl --help`);
+  const { verb } = await entry.load();
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${verb.usage}\n`);
+    return 0;
+  }
+  const endpoints = resolveEndpoints({
+    runtimeFlag: globals.runtime,
+    imageFlag: globals.image,
+    timeoutFlag: globals.timeout,
+    configFile: globals.config,
+    env: process.env,
+  });
+  if (globals.debug) endpoints.debug = true;
+  const ctx = new CliContext(endpoints);
+  try {
+    return (await verb.run(ctx, args)) ?? 0;
+  } finally {
+    ctx.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    const debug = process.argv.includes('--debug') || process.argv.includes('-D');
+    process.stderr.write(`berthctl: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = 1;
+  },
+);

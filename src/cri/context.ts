@@ -1,0 +1,19 @@
+// What the CRI handlers are given: the daemon's configuration and the
+// subsystems they call. Built once by the daemon (src/daemon/daemon.ts).
+import type { BerthConfig } from '../config/schema.js';
+import type { NetworkWatch } from '../pod/cni/network-watch.js';
+import type { Logger } from '../util/log.js';
+
+export interface CriContext {
+  config: BerthConfig;
+  /** Configuration files that were read, for Status verbose info. */
+  configFiles: readonly string[];
+  /** Package version of berthd. */
+  version: string;
+  log: Logger;
+  network: NetworkWatch;
+  /** Resolved at start-up; undefined when the binary was not found. */
+  binaries: { runtime: string | undefined; conmon: string | undefined };
+  /** Set by UpdateRuntimeConfig. */
+  runtimeConfig: { podCidr: string };
+}

@@ -1,0 +1,63 @@
+// Version, Status, RuntimeConfig and UpdateRuntimeConfig: what the kubelet
+// asks first and then polls, answered from memory.
+import { CgroupDriver, type RuntimeCondition } from '../api/gen/api.js';
+import type { Handlers } from '../api/server.js';
+import { invalidArgument } from '../util/errors.js';
+import type { CriContext } from './context.js';
+
+/** Kubelet-facing API version string CRI runtimes report in Version.version. */
+const KUBELET_API_VERSION = '0.1.0';
+
+export function runtimeInfoHandlers(ctx: CriContext): Pick<Handlers, 'Version' | 'Status' | 'RuntimeConfig' | 'UpdateRuntimeConfig'> {
+  return {
+    Version: async () => ({
+      version: KUBELET_API_VERSION,
+      runtimeName: 'berth',
+      runtimeVersion: ctx.version,
+      runtimeApiVersion: 'v1',
+    }),
+
+    Status: async (req) => {
+      const net = await ctx.network.get();
+      const conditions: RuntimeCondition[] = [runtimeCondition(ctx), {
+        type: 'NetworkReady',
+        status: net.network !== undefined,
+        reason: net.network ? '' : (net.reason ?? 'NetworkPluginNotReady'),
+        message: net.network ? '' : (net.message ?? ''),
+      }];
+      const info: Record<string, string> = {};
+      if (req.verbose) {
+        info.config = JSON.stringify(ctx.config);
+        info.configFiles = JSON.stringify(ctx.configFiles);
+        info.cniconfig = JSON.stringify(net.network ? { file: net.network.file, config: net.network.list } : { error: net.message });
+        info.runtimeBinaries = JSON.stringify(ctx.binaries);
+      }
+      return { status: { conditions }, info, runtimeHandlers: [], features: undefined };
+    },
+
+    RuntimeConfig: async () => ({
+      linux: { cgroupDriver: ctx.config.runtime.cgroup_manager === 'systemd' ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS },
+    }),
+
+    UpdateRuntimeConfig: async (req) => {
+      const cidr = req.runtimeConfig?.networkConfig?.podCidr ?? '';
+      if (cidr && !cidr.split(',').every((c) => /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(c.trim()))) {
+        throw invalidArgument('cri', `runtime_config.network_config.pod_cidr: "${cidr}" is not a CIDR (or comma-separated CIDRs)`);
+      }
+      if (cidr) {
+        ctx.runtimeConfig.podCidr = cidr;
+        ctx.log.info('pod CIDR updated', { podCidr: cidr });
+      }
+      return {};
+    },
+  };
+}
+
+function runtimeCondition(ctx: CriContext): RuntimeCondition {
+  const missing: string[] = [];
+  const handler = ctx.config.runtime.default_handler;
+  if (!ctx.binaries.runtime) missing.push(`OCI runtime "${ctx.config.runtime.handlers[handler]?.path ?? handler}"`);
+  if (!ctx.binaries.conmon) missing.push(`conmon "${ctx.config.runtime.conmon_path}"`);
+  if (missing.length === 0) return { type: 'RuntimeReady', status: true, reason: '', message: '' };
+  return { type: 'RuntimeReady', status: false, reason: 'RuntimeBinaryMissing', message: `not found: ${missing.join(', ')}` };
+}

@@ -1,0 +1,61 @@
+// proto/api.proto is the wire contract: its fields must equal the published
+// CRI v1.36 field table and its services the published RPC list.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { methods } from '../../src/api/method-table.js';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const SHARED = resolve(REPO, '../shared/cri-api');
+const PROTO = join(REPO, 'proto/api.proto');
+
+test('fields, numbers, types and enum values match cri-v1.36.fields.tsv', () => {
+  const ours = execFileSync('python3', [join(SHARED, 'normalize.py'), '--no-opts', PROTO], { encoding: 'utf8' });
+  const published = readFileSync(join(SHARED, 'cri-v1.36.fields.tsv'), 'utf8');
+  assert.equal(ours, published);
+});
+
+function publishedRpcs(): string[] {
+  const out: string[] = [];
+  let service = '';
+  for (const line of readFileSync(join(SHARED, 'cri-v1.36.rpcs.txt'), 'utf8').split('\n')) {
+    const s = /^service runtime\.v1\.(\w+)/.exec(line);
+    if (s) service = s[1] as string;
+    const r = /^rpc (\w+)\((\w+)\) returns \((stream )?(\w+)\)/.exec(line);
+    if (r) out.push(`${service}.${r[1]}(${r[2]}) -> ${r[3] ?? ''}${r[4]}`);
+  }
+  return out;
+}
+
+test('services and RPCs in the proto match cri-v1.36.rpcs.txt', () => {
+  const text = readFileSync(PROTO, 'utf8');
+  assert.match(text, /^syntax = "proto3";$/m);
+  assert.match(text, /^package runtime\.v1;$/m);
+  const ours: string[] = [];
+  for (const svc of text.matchAll(/^service (\w+) \{\n([\s\S]*?)\n\}/gm)) {
+    for (const r of (svc[2] as string).matchAll(/rpc (\w+)\((\w+)\) returns \((stream )?(\w+)\)/g)) {
+      ours.push(`${svc[1]}.${r[1]}(${r[2]}) -> ${r[3] ?? ''}${r[4]}`);
+    }
+  }
+  assert.deepEqual(ours, publishedRpcs());
+});
+
+test('the method table serves exactly the published RPCs, with the right paths', () => {
+  const ours = Object.values(methods).map((m) => `${m.service}.${m.name}`);
+  const published = publishedRpcs().map((r) => r.split('(')[0]);
+  assert.deepEqual(ours, published);
+  for (const m of Object.values(methods)) {
+    assert.equal(m.path, `/runtime.v1.${m.service}/${m.name}`);
+    assert.equal(m.serverStream, m.name.startsWith('Stream') || m.name === 'GetContainerEvents');
+  }
+});
+
+test('int64 timestamps survive as bigint through encode/decode', () => {
+  const ns = 1_763_000_000_123_456_789n;
+  const c = methods.ContainerStatus.response.fromPartial({ status: { createdAt: ns, exitCode: -1 } });
+  const back = methods.ContainerStatus.response.decode(methods.ContainerStatus.response.encode(c).finish());
+  assert.equal(back.status?.createdAt, ns);
+  assert.equal(back.status?.exitCode, -1);
+});
