@@ -10,7 +10,9 @@ bash scripts/deps.sh
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
 
-for b in berthd berthctl berth; do ln -sf "$PWD/dist/$b.js" "/usr/local/bin/$b"; done
+ln -sf "$PWD/dist/berthd.js" /usr/local/bin/berthd
+ln -sf "$PWD/dist/berthctl.cjs" /usr/local/bin/berthctl
+ln -sf "$PWD/dist/berth.cjs" /usr/local/bin/berth
 
 if [[ -d /run/systemd/system ]]; then
   install -m 0644 packaging/berthd.service /etc/systemd/system/berthd.service

@@ -1,9 +1,11 @@
-// A minimal gRPC client over node:http2 for unix-socket CRI endpoints: unary
-// and server-streaming calls, deadlines, status and message from trailers.
-// Hand-written instead of grpc-js so that a CLI invocation stays well under
-// the 60 ms budget (grpc-js alone costs tens of ms to load).
-import { connect as h2connect, constants as h2c, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
-import { connect as netConnect } from 'node:net';
+// A minimal gRPC client over our own HTTP/2 connection (h2-connection.ts)
+// for unix-socket CRI endpoints: unary and server-streaming calls,
+// deadlines, status and message from trailers.
+// Hand-written instead of grpc-js or node:http2 so that a CLI invocation
+// stays well under the 60 ms budget (grpc-js costs tens of ms to load,
+// node:http2 alone ~13 ms).
+import type { HeaderField } from '../api/hpack.js';
+import { H2Connection } from './h2-connection.js';
 import { BerthError, Code } from '../util/errors.js';
 
 export interface CallOptions {
@@ -24,22 +26,12 @@ export class GrpcStatusError extends BerthError {
 }
 
 export class GrpcTransport {
-  private session: ClientHttp2Session | undefined;
+  private conn: H2Connection | undefined;
 
   constructor(
     readonly socketPath: string,
     private readonly maxMessageSize = 16 * 1024 * 1024,
   ) {}
-
-  private getSession(): ClientHttp2Session {
-    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
-    const path = this.socketPath;
-    const session = h2connect('http://localhost', { createConnection: () => netConnect(path) });
-    session.on('error', () => undefined); // surfaced per stream
-    session.unref();
-    this.session = session;
-    return session;
-  }
 
   /** One request message, one response message. */
   async unary(path: string, body: Uint8Array, opts: CallOptions = {}): Promise<Uint8Array> {
@@ -55,28 +47,28 @@ export class GrpcTransport {
   }
 
   close(): void {
-    this.session?.close();
-    this.session = undefined;
+    this.conn?.close();
+    this.conn = undefined;
+  }
+
+  private connection(): H2Connection {
+    if (!this.conn || this.conn.closed) this.conn = new H2Connection(this.socketPath);
+    return this.conn;
   }
 
   private collect(path: string, body: Uint8Array, opts: CallOptions, onMessage: ((m: Uint8Array) => void) | undefined): Promise<Uint8Array[]> {
     return new Promise((resolve, reject) => {
-      let stream: ClientHttp2Stream;
-      const headers: Record<string, string> = {
-        [h2c.HTTP2_HEADER_METHOD]: 'POST',
-        [h2c.HTTP2_HEADER_PATH]: path,
-        [h2c.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-        te: 'trailers',
-      };
-      if (opts.timeoutMs !== undefined) headers['grpc-timeout'] = `${Math.max(1, Math.ceil(opts.timeoutMs))}m`;
-      try {
-        stream = this.getSession().request(headers);
-      } catch (e) {
-        reject(unavailable(this.socketPath, path, e));
-        return;
-      }
+      const headers: HeaderField[] = [
+        { name: ':method', value: 'POST' },
+        { name: ':scheme', value: 'http' },
+        { name: ':path', value: path },
+        { name: ':authority', value: 'localhost' },
+        { name: 'content-type', value: 'application/grpc' },
+        { name: 'te', value: 'trailers' },
+      ];
+      if (opts.timeoutMs !== undefined) headers.push({ name: 'grpc-timeout', value: `${Math.max(1, Math.ceil(opts.timeoutMs))}m` });
       const messages: Uint8Array[] = [];
-      let buf: Buffer = Buffer.alloc(0);
+      const reader = new MessageReader(this.maxMessageSize);
       let settled = false;
       let status: { code: number; message: string } | undefined;
       let timer: NodeJS.Timeout | undefined;
@@ -88,61 +80,78 @@ export class GrpcTransport {
         if (err) reject(err);
         else resolve(messages);
       };
+      const readStatus = (fields: HeaderField[]): void => {
+        const h = new Map(fields.map((f) => [f.name, f.value]));
+        const httpStatus = h.get(':status');
+        if (httpStatus !== undefined && httpStatus !== '200') status = { code: Code.Unknown, message: `HTTP status ${httpStatus}` };
+        const code = h.get('grpc-status');
+        if (code !== undefined) status = { code: Number(code), message: decodeMessage(h.get('grpc-message') ?? '') };
+      };
+      const end = (): void => {
+        if (!status) finish(new GrpcStatusError(Code.Unavailable, 'stream ended without a grpc-status', path));
+        else if (status.code !== Code.OK) finish(new GrpcStatusError(status.code as Code, status.message, path));
+        else finish();
+      };
+      const stream = this.connection().request(headers, grpcFrame(body), {
+        onHeaders: (fields, endStream) => {
+          readStatus(fields);
+          if (endStream) end();
+        },
+        onData: (data, endStream) => {
+          try {
+            for (const m of reader.push(data)) {
+              if (onMessage) onMessage(m);
+              else messages.push(m);
+            }
+          } catch (e) {
+            stream.cancel();
+            finish(e instanceof GrpcStatusError ? e : new GrpcStatusError(Code.Internal, String(e), path));
+            return;
+          }
+          if (endStream) end();
+        },
+        onError: (e) => finish(unavailable(this.socketPath, path, e)),
+      });
       const onAbort = (): void => {
-        stream.close(h2c.NGHTTP2_CANCEL);
+        stream.cancel();
         finish(new GrpcStatusError(Code.Cancelled, 'call cancelled', path));
       };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       if (opts.timeoutMs !== undefined) {
         timer = setTimeout(() => {
-          stream.close(h2c.NGHTTP2_CANCEL);
+          stream.cancel();
           finish(new GrpcStatusError(Code.DeadlineExceeded, `no answer within ${opts.timeoutMs} ms`, path));
         }, opts.timeoutMs);
       }
-      const readStatus = (h: Record<string, string | string[] | undefined>): void => {
-        const code = h['grpc-status'];
-        if (code !== undefined) status = { code: Number(code), message: decodeMessage(String(h['grpc-message'] ?? '')) };
-      };
-      stream.on('response', (h) => {
-        const httpStatus = Number(h[':status']);
-        if (httpStatus !== 200) status = { code: Code.Unknown, message: `HTTP status ${httpStatus}` };
-        readStatus(h);
-      });
-      stream.on('trailers', (h) => readStatus(h));
-      stream.on('data', (chunk: Buffer) => {
-        buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-        while (buf.length >= 5) {
-          const len = buf.readUInt32BE(1);
-          if (len > this.maxMessageSize) {
-            stream.close(h2c.NGHTTP2_CANCEL);
-            finish(new GrpcStatusError(Code.ResourceExhausted, `response message of ${len} bytes exceeds ${this.maxMessageSize}`, path));
-            return;
-          }
-          if (buf.length < 5 + len) break;
-          if (buf[0] !== 0) {
-            finish(new GrpcStatusError(Code.Internal, 'compressed responses are not supported', path));
-            return;
-          }
-          const msg = buf.subarray(5, 5 + len);
-          buf = buf.subarray(5 + len);
-          if (onMessage) onMessage(msg);
-          else messages.push(msg);
-        }
-      });
-      stream.on('error', (e) => finish(unavailable(this.socketPath, path, e)));
-      stream.on('close', () => {
-        if (!status) {
-          finish(new GrpcStatusError(Code.Unavailable, `stream closed without a status (rst code ${stream.rstCode})`, path));
-        } else if (status.code !== Code.OK) {
-          finish(new GrpcStatusError(status.code as Code, status.message, path));
-        } else finish();
-      });
-      const frame = Buffer.alloc(5 + body.length);
-      frame.writeUInt32BE(body.length, 1);
-      frame.set(body, 5);
-      stream.end(frame);
     });
   }
+}
+
+/** Splits the gRPC length-prefixed message stream. */
+class MessageReader {
+  private buf: Buffer = Buffer.alloc(0);
+  constructor(private readonly max: number) {}
+
+  push(chunk: Buffer): Uint8Array[] {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    const out: Uint8Array[] = [];
+    while (this.buf.length >= 5) {
+      const len = this.buf.readUInt32BE(1);
+      if (len > this.max) throw new GrpcStatusError(Code.ResourceExhausted, `response message of ${len} bytes exceeds ${this.max}`, '');
+      if (this.buf[0] !== 0) throw new GrpcStatusError(Code.Internal, 'compressed responses are not supported', '');
+      if (this.buf.length < 5 + len) break;
+      out.push(this.buf.subarray(5, 5 + len));
+      this.buf = this.buf.subarray(5 + len);
+    }
+    return out;
+  }
+}
+
+function grpcFrame(body: Uint8Array): Buffer {
+  const frame = Buffer.alloc(5 + body.length);
+  frame.writeUInt32BE(body.length, 1);
+  frame.set(body, 5);
+  return frame;
 }
 
 function unavailable(socket: string, path: string, e: unknown): GrpcStatusError {

@@ -11,7 +11,7 @@ import { CgroupDriver } from '../../src/api/gen/api.js';
 import { CheckpointContainer, RuntimeConfig, Status, Version } from '../../src/api/methods.js';
 import { GrpcStatusError } from '../../src/client/cri-client.js';
 import { Code } from '../../src/util/errors.js';
-import { BERTHD, makeTestDir, restartDaemon, runCli, startDaemon, waitFor } from '../support/daemon.js';
+import { BERTHCTL, BERTHD, makeTestDir, restartDaemon, runCli, startDaemon, waitFor } from '../support/daemon.js';
 
 test('Version fills all four fields', async (t) => {
   const d = await startDaemon();
@@ -175,23 +175,23 @@ test('berthd config prints the effective configuration as TOML, drop-ins merged 
 test('berthctl version and info: flag, environment and crictl.yaml endpoints', async (t) => {
   const d = await startDaemon();
   t.after(() => d.cleanup());
-  const byFlag = await runCli(join(BERTHD, '../berthctl.js'), ['-r', d.endpoint, 'version']);
+  const byFlag = await runCli(BERTHCTL, ['-r', d.endpoint, 'version']);
   assert.equal(byFlag.code, 0, byFlag.stderr);
   assert.match(byFlag.stdout, /^Version:  0\.1\.0\nRuntimeName:  berth\nRuntimeVersion:  \S+\nRuntimeApiVersion:  v1\n$/);
 
-  const byEnv = await runCli(join(BERTHD, '../berthctl.js'), ['version', '-o', 'json'], { CONTAINER_RUNTIME_ENDPOINT: d.endpoint });
+  const byEnv = await runCli(BERTHCTL, ['version', '-o', 'json'], { CONTAINER_RUNTIME_ENDPOINT: d.endpoint });
   assert.equal(byEnv.code, 0, byEnv.stderr);
   assert.equal((JSON.parse(byEnv.stdout) as { runtimeName: string }).runtimeName, 'berth');
 
   const yaml = join(d.dir, 'crictl.yaml');
   await writeFile(yaml, `runtime-endpoint: ${d.endpoint}\nimage-endpoint: ${d.endpoint}\ntimeout: 5\ndebug: false\n`);
-  const byFile = await runCli(join(BERTHD, '../berthctl.js'), ['--config', yaml, 'info']);
+  const byFile = await runCli(BERTHCTL, ['--config', yaml, 'info']);
   assert.equal(byFile.code, 0, byFile.stderr);
   const info = JSON.parse(byFile.stdout) as { status: { conditions: { type: string; status: boolean }[] }; config: unknown };
   assert.deepEqual(info.status.conditions.map((c) => [c.type, c.status]), [['RuntimeReady', true], ['NetworkReady', true]]);
   assert.ok(info.config, 'verbose info carries the config');
 
-  const down = await runCli(join(BERTHD, '../berthctl.js'), ['-r', `unix://${d.dir}/nothing.sock`, 'version']);
+  const down = await runCli(BERTHCTL, ['-r', `unix://${d.dir}/nothing.sock`, 'version']);
   assert.equal(down.code, 1);
   assert.match(down.stderr, /^berthctl: .*cannot connect to .*nothing\.sock.*\n$/);
 });
@@ -206,3 +206,21 @@ function runBerthd(args: string[]): Promise<{ code: number | null; stdout: strin
     p.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+test('old gRPC-Go clients that send the socket path as :authority are served', async (t) => {
+  const d = await startDaemon();
+  t.after(() => d.cleanup());
+  const { rawGrpcCall } = await import('../support/raw-h2.js');
+  const { VersionRequest, VersionResponse } = await import('../../src/api/gen/api.js');
+  const body = VersionRequest.encode({ version: 'v1' }).finish();
+  for (const authority of [d.socket, '/run/berth/berth.sock', 'localhost']) {
+    const r = await rawGrpcCall(d.socket, Version.path, body, authority);
+    assert.equal(r.status, 200, authority);
+    assert.equal(r.grpcStatus, '0', authority);
+    const v = VersionResponse.decode(r.messages[0] as Uint8Array);
+    assert.equal(v.runtimeName, 'berth');
+  }
+  // Error statuses reach such clients too.
+  const un = await rawGrpcCall(d.socket, CheckpointContainer.path, new Uint8Array(), d.socket);
+  assert.equal(un.grpcStatus, String(Code.Unimplemented));
+});

@@ -8,7 +8,8 @@ import { CriClient } from '../../src/client/cri-client.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const BERTHD = join(REPO, 'dist/berthd.js');
-export const BERTHCTL = join(REPO, 'dist/berthctl.js');
+export const BERTHCTL = join(REPO, 'dist/berthctl.cjs');
+export const BERTH = join(REPO, 'dist/berth.cjs');
 
 export interface DaemonOptions {
   /** Extra TOML appended to the generated config file. */
