@@ -1,6 +1,7 @@
 // The berthd configuration: every option, its type, its default and the one
 // line of documentation `berthd config` prints above it. Pure data plus the
 // types derived from it; loading and validation live in load.ts.
+import { parseQuantity } from '../util/quantity.js';
 
 export interface RuntimeHandler {
   /** Binary of the OCI runtime (runc, crun …); a bare name is looked up in PATH. */
@@ -37,6 +38,7 @@ export interface BerthConfig {
   };
   streaming: { address: string; port: number; idle_timeout: string };
   log: { level: LogLevel };
+  pod: { shm_size: string };
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -85,6 +87,9 @@ export const SECTIONS: Record<string, Record<string, FieldSpec>> = {
   log: {
     level: { type: 'string', doc: 'Daemon log level', oneOf: LOG_LEVELS },
   },
+  pod: {
+    shm_size: { type: 'string', doc: 'Size of each pod\'s /dev/shm tmpfs (a quantity: 64Mi, 1Gi, 67108864)', check: checkQuantity },
+  },
 };
 
 /** Tables of named entries: section.table.<name>.key. */
@@ -127,6 +132,7 @@ export function defaultConfig(): BerthConfig {
     image: { auth_file: '/root/.docker/config.json', registries: {} },
     streaming: { address: '127.0.0.1', port: 0, idle_timeout: '4h' },
     log: { level: 'info' },
+    pod: { shm_size: '64Mi' },
   };
 }
 
@@ -149,6 +155,10 @@ function checkCidr(v: unknown): string | undefined {
   const octets = m.slice(1, 5).map(Number);
   const bits = Number(m[5]);
   return octets.every((o) => o <= 255) && bits >= 8 && bits <= 30 ? undefined : 'must be an IPv4 CIDR with a /8../30 prefix';
+}
+
+function checkQuantity(v: unknown): string | undefined {
+  return typeof v === 'string' && parseQuantity(v) !== undefined && (parseQuantity(v) as number) > 0 ? undefined : 'must be a positive quantity such as 64Mi';
 }
 
 function checkUrls(v: unknown): string | undefined {

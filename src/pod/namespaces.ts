@@ -1,0 +1,89 @@
+// A pod's network, IPC and UTS namespaces, pinned as bind mounts under
+// <state>/ns/<kind>/<pod id> so no process has to keep them alive (what
+// CRI-O's pinns does). Typed wrappers of util-linux unshare and nsenter; one
+// spawn creates all of a pod's namespaces, sets the hostname and brings lo up.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runTool } from '../util/run-tool.js';
+import { bindSelfPrivate, isMountPoint, mountPoints, unmountAll } from './mounts.js';
+import type { Sysctl } from './sysctls.js';
+
+export type NsKind = 'net' | 'ipc' | 'uts';
+export const NS_KINDS: readonly NsKind[] = ['net', 'ipc', 'uts'];
+
+/** Pin file per namespace the pod owns; a missing kind means the node's namespace. */
+export type NsPins = Partial<Record<NsKind, string>>;
+
+const TIMEOUT_MS = 30_000;
+
+// Runs inside the new namespaces. Writing /proc/sys/kernel/hostname is what
+// hostname(1) does, without another exec; `ip` is exec'd in place of the shell.
+const PIN_SCRIPT = 'if [ -n "$1" ]; then printf %s "$1" > /proc/sys/kernel/hostname; fi; if [ "$2" = 1 ]; then exec ip link set lo up; fi';
+// Pairs of (path under /proc/sys, value); /proc/sys/net resolves to the writer's netns.
+const SYSCTL_SCRIPT = 'while [ $# -gt 0 ]; do printf "%s\\n" "$2" > "/proc/sys/$1" || exit 1; shift 2; done';
+
+export function nsRoot(stateDir: string): string {
+  return join(stateDir, 'ns');
+}
+
+export function nsPinPaths(stateDir: string, podId: string, kinds: readonly NsKind[]): NsPins {
+  const pins: NsPins = {};
+  for (const k of kinds) pins[k] = join(nsRoot(stateDir), k, podId);
+  return pins;
+}
+
+/**
+ * <state>/ns must be a mount of its own with private propagation: an nsfs
+ * bind mount must not propagate into peer mount namespaces (that would keep
+ * the namespace alive there and can loop). Done once per boot.
+ */
+export async function ensureNsRoot(stateDir: string): Promise<void> {
+  const root = nsRoot(stateDir);
+  await Promise.all(NS_KINDS.map((k) => mkdir(join(root, k), { recursive: true, mode: 0o711 })));
+  if (!(await isMountPoint(root))) await bindSelfPrivate(root);
+}
+
+/** Creates and pins the namespaces in `pins`; sets the hostname (UTS) and brings lo up (net). */
+export async function pinNamespaces(pins: NsPins, opts: { hostname: string }): Promise<void> {
+  const kinds = NS_KINDS.filter((k) => pins[k]);
+  if (kinds.length === 0) return;
+  // unshare bind-mounts onto existing files only.
+  await Promise.all(kinds.map((k) => writeFile(pins[k] as string, '', { mode: 0o444 })));
+  const hostname = pins.uts ? opts.hostname : '';
+  await runTool({
+    layer: 'runtime',
+    cmd: 'unshare',
+    args: [...kinds.map((k) => `--${k}=${pins[k] as string}`), '--', 'sh', '-c', PIN_SCRIPT, 'sh', hostname, pins.net ? '1' : '0'],
+    timeoutMs: TIMEOUT_MS,
+  });
+}
+
+/** Writes sysctls inside the pod's namespaces (one nsenter for all of them). */
+export async function applySysctls(pins: NsPins, sysctls: readonly Sysctl[]): Promise<void> {
+  if (sysctls.length === 0) return;
+  const kinds = NS_KINDS.filter((k) => pins[k] && sysctls.some((s) => s.ns === k));
+  await runTool({
+    layer: 'runtime',
+    cmd: 'nsenter',
+    args: [...kinds.map((k) => `--${k}=${pins[k] as string}`), '--', 'sh', '-c', SYSCTL_SCRIPT, 'sh', ...sysctls.flatMap((s) => [s.path, s.value])],
+    timeoutMs: TIMEOUT_MS,
+  });
+}
+
+/** Which pins are live namespace mounts now (a crash or reboot can leave bare files or nothing). */
+export async function livePins(pins: NsPins): Promise<NsPins> {
+  const mounted = await mountPoints();
+  const live: NsPins = {};
+  for (const k of NS_KINDS) {
+    const p = pins[k];
+    if (p && mounted.has(p)) live[k] = p;
+  }
+  return live;
+}
+
+/** Unmounts and deletes the pins; the namespaces die with their last user. Idempotent. */
+export async function unpinNamespaces(pins: NsPins): Promise<void> {
+  const paths = NS_KINDS.map((k) => pins[k]).filter((p): p is string => p !== undefined);
+  await unmountAll(paths);
+  await Promise.all(paths.map((p) => rm(p, { force: true })));
+}

@@ -1,0 +1,411 @@
+// The pod sandbox lifecycle. RunPodSandbox is a short list of steps, each
+// undone by release() when a later one fails; the intent is persisted before
+// the first step and the result after the last, so a crash at any point is
+// rolled back (or the removal finished) by recover() on the next start.
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PodSandboxConfig } from '../api/gen/api.js';
+import type { BerthConfig } from '../config/schema.js';
+import { BerthError, Code, errorMessage, failedPrecondition, invalidArgument } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { parseQuantity } from '../util/quantity.js';
+import { ensureDir } from '../store/atomic-file.js';
+import { addNetwork, cniIpRanges, delNetwork, podCniArgs, podIpsFromResult, type AttachmentRequest } from './cni/network-setup.js';
+import type { NetworkWatch } from './cni/network-watch.js';
+import { mountTmpfs, unmountAll } from './mounts.js';
+import { applySysctls, ensureNsRoot, livePins, NS_KINDS, nsPinPaths, nsRoot, pinNamespaces, unpinNamespaces } from './namespaces.js';
+import { bootId, nodeHostname, nodeIps } from './node-info.js';
+import {
+  createPodDir,
+  hostsContent,
+  podFilePaths,
+  readHostFile,
+  removePodDir,
+  resolvConfContent,
+  writePodFile,
+} from './pod-files.js';
+import { NS_NODE, planPod, podKey, type PodPlan } from './sandbox-plan.js';
+import { SandboxStore, type InfraRecord, type PodRecord } from './sandbox-store.js';
+
+/** The containers of a pod; registered by the container subsystem (which depends on pods, not the reverse). */
+export interface PodMembers {
+  /** Stops every container of the pod, honouring their stop timeouts. */
+  stopAll(podId: string): Promise<void>;
+  /** Force-removes every container of the pod. */
+  removeAll(podId: string): Promise<void>;
+}
+
+/** Starts and stops the infra process (catatonit -P) holding a pod's shared PID namespace. */
+export interface InfraRunner {
+  start(pod: PodRecord): Promise<InfraRecord>;
+  /** Idempotent: a gone process or container is fine. */
+  stop(infra: InfraRecord): Promise<void>;
+  isRunning(infra: InfraRecord): Promise<boolean>;
+}
+
+export interface SandboxManagerOptions {
+  config: BerthConfig;
+  log: Logger;
+  network: NetworkWatch;
+  /** UpdateRuntimeConfig's pod CIDR, read at each RunPodSandbox. */
+  runtimeConfig: { podCidr: string };
+  infra: InfraRunner | undefined;
+}
+
+export interface RunRequest {
+  config: PodSandboxConfig | undefined;
+  runtimeHandler: string;
+}
+
+const HOST_RESOLV_CONF = '/etc/resolv.conf';
+const HOST_HOSTS = '/etc/hosts';
+const CNI_IFNAME = 'eth0';
+
+export class SandboxManager {
+  readonly store: SandboxStore;
+  private readonly inflight = new Map<string, Promise<string>>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private members: PodMembers | undefined;
+  private readonly state: string;
+  private readonly shmBytes: number;
+  private boot = '';
+
+  constructor(private readonly o: SandboxManagerOptions) {
+    this.store = new SandboxStore(o.config.storage.root);
+    this.state = o.config.storage.state;
+    this.shmBytes = parseQuantity(o.config.pod.shm_size) ?? 64 * 2 ** 20;
+  }
+
+  setMembers(m: PodMembers): void {
+    this.members = m;
+  }
+
+  /** Loads the records and brings every pod to a consistent phase; call before serving. */
+  async init(): Promise<void> {
+    this.boot = await bootId();
+    await ensureNsRoot(this.state);
+    const { records, corrupt } = await this.store.load();
+    for (const id of corrupt) {
+      this.o.log.error('unreadable pod record dropped', { pod: id });
+      await this.store.deleteCorrupt(id);
+    }
+    for (const rec of records) {
+      try {
+        await this.recover(rec);
+      } catch (e) {
+        this.o.log.error('pod recovery failed', { pod: rec.id, error: errorMessage(e) });
+      }
+    }
+    await this.sweepOrphans();
+  }
+
+  /** RunPodSandbox: a retry with the same name/namespace/uid/attempt gets the same pod (or waits for it). */
+  async run(req: RunRequest): Promise<string> {
+    const plan = planPod(req.config, req.runtimeHandler, {
+      handlers: Object.keys(this.o.config.runtime.handlers),
+      defaultHandler: this.o.config.runtime.default_handler,
+      nodeHostname: nodeHostname(),
+    });
+    const pending = this.inflight.get(plan.key);
+    if (pending) return pending;
+    for (const r of this.store.all()) {
+      if (r.phase === 'ready' && podKey(r.metadata) === plan.key) return r.id;
+    }
+    const p = this.create(plan, req.config as PodSandboxConfig).finally(() => this.inflight.delete(plan.key));
+    this.inflight.set(plan.key, p);
+    return p;
+  }
+
+  /** StopPodSandbox: releases everything but the record and the pod's files. Unknown ids are fine. */
+  async stop(idOrPrefix: string): Promise<void> {
+    const rec = this.lookup(idOrPrefix);
+    if (!rec) return;
+    await this.withLock(rec.id, async () => {
+      if (rec.phase === 'removing' || !this.store.get(rec.id)) return;
+      await this.members?.stopAll(rec.id);
+      try {
+        await this.release(rec);
+        delete rec.error;
+      } catch (e) {
+        rec.error = errorMessage(e);
+        throw e;
+      } finally {
+        rec.phase = 'stopped';
+        await this.store.put(rec);
+      }
+    });
+  }
+
+  /** RemovePodSandbox: containers, resources, files and record. Unknown ids are fine. */
+  async remove(idOrPrefix: string): Promise<void> {
+    const rec = this.lookup(idOrPrefix);
+    if (!rec) return;
+    await this.withLock(rec.id, async () => {
+      if (!this.store.get(rec.id)) return;
+      await this.members?.removeAll(rec.id);
+      rec.phase = 'removing';
+      await this.store.put(rec);
+      await this.release(rec);
+      await removePodDir(rec.files);
+      await this.store.delete(rec.id);
+    });
+  }
+
+  /** The pod by id or unique id prefix (NotFound / InvalidArgument otherwise). */
+  get(idOrPrefix: string): PodRecord {
+    const rec = this.lookup(idOrPrefix);
+    if (!rec) throw new BerthError(Code.NotFound, 'cri', `pod sandbox "${idOrPrefix}" not found`);
+    return rec;
+  }
+
+  /** Pods the CRI shows: not those still being created (their id is not known to anyone yet). */
+  list(): PodRecord[] {
+    return [...this.store.all()].filter((r) => r.phase !== 'creating');
+  }
+
+  private lookup(idOrPrefix: string): PodRecord | undefined {
+    if (!idOrPrefix) throw invalidArgument('cri', 'pod sandbox id is required');
+    const r = this.store.resolve(idOrPrefix);
+    if (r === 'ambiguous') throw invalidArgument('cri', `pod sandbox id prefix "${idOrPrefix}" matches several pods`);
+    return r;
+  }
+
+  private async create(plan: PodPlan, config: PodSandboxConfig): Promise<string> {
+    const rec = await this.intent(plan, config);
+    return this.withLock(rec.id, async () => {
+      await this.store.put(rec);
+      try {
+        await this.setUp(rec, plan);
+        rec.phase = 'ready';
+        await this.store.put(rec);
+        this.o.log.info('pod ready', { pod: rec.id, name: plan.metadata.name, namespace: plan.metadata.namespace, ips: rec.ips });
+        return rec.id;
+      } catch (e) {
+        await this.rollback(rec, e);
+        throw e;
+      }
+    });
+  }
+
+  /** The record as it will be, written before anything is created (with the network to DEL on a crash). */
+  private async intent(plan: PodPlan, config: PodSandboxConfig): Promise<PodRecord> {
+    const id = randomBytes(32).toString('hex');
+    const rec: PodRecord = {
+      id,
+      metadata: plan.metadata,
+      labels: plan.labels,
+      annotations: plan.annotations,
+      config: PodSandboxConfig.toJSON(config),
+      runtimeHandler: plan.runtimeHandler,
+      createdAt: (BigInt(Date.now()) * 1_000_000n).toString(),
+      phase: 'creating',
+      bootId: this.boot,
+      namespaces: plan.namespaces,
+      pins: nsPinPaths(this.state, id, plan.ownNamespaces),
+      hostname: plan.hostname,
+      files: podFilePaths(this.state, id),
+      ownShm: plan.namespaces.ipc !== NS_NODE,
+      cgroupParent: plan.cgroupParent,
+      ips: [],
+    };
+    if (!plan.hostNetwork) {
+      const net = await this.o.network.get();
+      if (!net.network) throw failedPrecondition('network', `no usable CNI network: ${net.message ?? 'unknown reason'}`);
+      rec.network = {
+        list: net.network.list,
+        file: net.network.file,
+        ifName: CNI_IFNAME,
+        runtimeConfig: this.runtimeConfig(plan),
+        attached: false,
+      };
+    }
+    return rec;
+  }
+
+  private runtimeConfig(plan: PodPlan): Record<string, unknown> {
+    const rt: Record<string, unknown> = {
+      portMappings: plan.portMappings,
+      'io.kubernetes.cri.pod-annotations': plan.annotations,
+    };
+    if (plan.bandwidth) rt.bandwidth = plan.bandwidth;
+    const ranges = cniIpRanges(this.o.runtimeConfig.podCidr);
+    if (ranges) rt.ipRanges = ranges;
+    return rt;
+  }
+
+  // ---- the steps -------------------------------------------------------
+
+  private async setUp(rec: PodRecord, plan: PodPlan): Promise<void> {
+    await createPodDir(rec.files);
+    await settleAll([pinNamespaces(rec.pins, { hostname: rec.hostname }), this.writeStaticFiles(rec, plan)]);
+    await settleAll([this.attachNetwork(rec).then(() => applySysctls(rec.pins, plan.sysctls)).then(() => this.writeHosts(rec, plan)), this.startInfra(rec, plan)]);
+  }
+
+  private async writeStaticFiles(rec: PodRecord, plan: PodPlan): Promise<void> {
+    const hostResolv = plan.dns && plan.dns.servers.length + plan.dns.searches.length + plan.dns.options.length > 0 ? '' : await readHostFile(HOST_RESOLV_CONF);
+    await Promise.all([
+      writePodFile(rec.files.hostname, `${rec.hostname}\n`),
+      writePodFile(rec.files.resolvConf, resolvConfContent(plan.dns, hostResolv)),
+      rec.ownShm ? ensureDir(rec.files.shm, 0o755).then(() => mountTmpfs(rec.files.shm, { sizeBytes: this.shmBytes, mode: 0o1777 })) : undefined,
+    ]);
+  }
+
+  private async writeHosts(rec: PodRecord, plan: PodPlan): Promise<void> {
+    const hostHosts = plan.hostNetwork ? await readHostFile(HOST_HOSTS) : '';
+    await writePodFile(rec.files.hosts, hostsContent({ hostname: rec.hostname, ips: rec.ips, hostNetwork: plan.hostNetwork, hostHosts }));
+  }
+
+  private async attachNetwork(rec: PodRecord): Promise<void> {
+    const net = rec.network;
+    if (!net) {
+      rec.ips = nodeIps();
+      return;
+    }
+    net.attached = true; // from here on DEL must run, even if ADD fails half-way
+    const result = await addNetwork(this.attachment(rec, rec.pins.net ?? ''));
+    net.result = result;
+    rec.ips = podIpsFromResult(result);
+    if (rec.ips.length === 0) throw new BerthError(Code.Internal, 'network', `network "${net.list.name}": the CNI result gives the pod no IP address`);
+  }
+
+  private async detachNetwork(rec: PodRecord): Promise<void> {
+    const net = rec.network;
+    if (!net?.attached) return;
+    // A netns that is gone (reboot, crash) is passed as '': plugins then release what lives outside it.
+    const live = await livePins({ net: rec.pins.net });
+    await delNetwork(this.attachment(rec, live.net ?? ''), net.result);
+    net.attached = false;
+  }
+
+  private attachment(rec: PodRecord, netns: string): AttachmentRequest {
+    const net = rec.network as NonNullable<PodRecord['network']>;
+    return {
+      list: net.list,
+      binDirs: this.o.config.network.bin_dirs,
+      containerId: rec.id,
+      netns,
+      ifName: net.ifName,
+      args: podCniArgs({ namespace: rec.metadata.namespace, name: rec.metadata.name, podId: rec.id, uid: rec.metadata.uid }),
+      runtimeConfig: net.runtimeConfig,
+    };
+  }
+
+  private async startInfra(rec: PodRecord, plan: PodPlan): Promise<void> {
+    if (!plan.needsInfra) return;
+    if (!this.o.infra) throw failedPrecondition('runtime', 'the pod shares a PID namespace but no infra runner is available (runc/conmon missing?)');
+    rec.infra = await this.o.infra.start(rec);
+  }
+
+  private async stopInfra(rec: PodRecord): Promise<void> {
+    if (!rec.infra) return;
+    if (this.o.infra) await this.o.infra.stop(rec.infra);
+    delete rec.infra.pid;
+  }
+
+  /** Undoes every step; each part is idempotent and runs even when another fails. */
+  private async release(rec: PodRecord): Promise<void> {
+    const failures: unknown[] = [];
+    const step = async (f: () => Promise<void>): Promise<void> => {
+      try {
+        await f();
+      } catch (e) {
+        failures.push(e);
+      }
+    };
+    await step(() => this.stopInfra(rec));
+    await step(() => this.detachNetwork(rec));
+    await step(() => unpinNamespaces(rec.pins));
+    await step(() => unmountAll([rec.files.shm]));
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) {
+      const first = failures[0] instanceof BerthError ? failures[0] : undefined;
+      throw new BerthError(first?.code ?? Code.Internal, first?.layer ?? 'runtime', `releasing pod ${rec.id}: ${failures.map(errorMessage).join('; ')}`);
+    }
+  }
+
+  private async rollback(rec: PodRecord, cause: unknown): Promise<void> {
+    this.o.log.warn('pod creation failed, rolling back', { pod: rec.id, error: errorMessage(cause) });
+    try {
+      await this.release(rec);
+      await removePodDir(rec.files);
+      await this.store.delete(rec.id);
+    } catch (e) {
+      // Keep it visible (NOTREADY) so the kubelet's garbage collection or a recovery retries the release.
+      this.o.log.error('rollback incomplete', { pod: rec.id, error: errorMessage(e) });
+      rec.phase = 'stopped';
+      rec.error = `creation failed (${errorMessage(cause)}); rollback incomplete: ${errorMessage(e)}`;
+      await this.store.put(rec).catch(() => undefined);
+    }
+  }
+
+  // ---- recovery ----------------------------------------------------------
+
+  private async recover(rec: PodRecord): Promise<void> {
+    if (rec.phase === 'creating' || rec.phase === 'removing') {
+      this.o.log.warn(rec.phase === 'creating' ? 'rolling back pod left half-created' : 'finishing interrupted pod removal', { pod: rec.id });
+      await this.release(rec);
+      await removePodDir(rec.files);
+      await this.store.delete(rec.id);
+      return;
+    }
+    if (rec.phase === 'ready' && !(await this.stillReady(rec))) {
+      this.o.log.warn('pod lost its namespaces or infra process; now NOTREADY', { pod: rec.id });
+      rec.phase = 'stopped';
+      rec.error = rec.bootId !== this.boot ? 'the node rebooted' : 'namespaces or infra process gone';
+    }
+    if (rec.phase === 'stopped') {
+      // Whatever survived (IP allocations after a reboot, a stray pin) is released now.
+      await this.release(rec).catch((e: unknown) => this.o.log.warn('releasing stopped pod failed', { pod: rec.id, error: errorMessage(e) }));
+      await this.store.put(rec);
+    }
+  }
+
+  private async stillReady(rec: PodRecord): Promise<boolean> {
+    if (rec.bootId !== this.boot) return false;
+    const live = await livePins(rec.pins);
+    if (NS_KINDS.some((k) => rec.pins[k] && !live[k])) return false;
+    if (rec.infra && this.o.infra) return this.o.infra.isRunning(rec.infra);
+    return true;
+  }
+
+  /** Pins and pod directories no record knows (a crash between mkdir and the first write). */
+  private async sweepOrphans(): Promise<void> {
+    for (const kind of NS_KINDS) {
+      for (const id of await listDir(join(nsRoot(this.state), kind))) {
+        if (!this.store.get(id)) await unpinNamespaces({ [kind]: join(nsRoot(this.state), kind, id) });
+      }
+    }
+    for (const id of await listDir(join(this.state, 'pods'))) {
+      if (this.store.get(id)) continue;
+      const files = podFilePaths(this.state, id);
+      await unmountAll([files.shm]);
+      await removePodDir(files);
+    }
+  }
+
+  private withLock<T>(id: string, f: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev.then(f, f);
+    const tail = next.catch(() => undefined);
+    this.locks.set(id, tail);
+    void tail.then(() => {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    });
+    return next;
+  }
+}
+
+/** Waits for every step (so a rollback never races one still running), then throws the first failure. */
+async function settleAll(steps: readonly (Promise<unknown> | undefined)[]): Promise<void> {
+  const results = await Promise.allSettled(steps);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((n) => !n.startsWith('.'));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,105 @@
+// RunPodSandbox's validation, as a pure function: from the CRI config to
+// what the pod needs (namespaces, files, sysctls, network capabilities,
+// infra process). Everything a request can get wrong is refused here, as
+// InvalidArgument, before anything is created.
+import type { PodSandboxConfig } from '../api/gen/api.js';
+import { invalidArgument } from '../util/errors.js';
+import { cniBandwidth, cniPortMappings, type CniBandwidth, type CniPortMapping } from './cni/network-setup.js';
+import type { NsKind } from './namespaces.js';
+import { validateHostname, type DnsSpec } from './pod-files.js';
+import type { PodMetadata, PodNamespaceModes } from './sandbox-store.js';
+import { classifySysctls, type Sysctl } from './sysctls.js';
+
+/** CRI NamespaceMode values. */
+export const NS_POD = 0;
+export const NS_CONTAINER = 1;
+export const NS_NODE = 2;
+export const NS_TARGET = 3;
+
+export interface PodPlan {
+  metadata: PodMetadata;
+  /** name_namespace_uid_attempt: a retry with the same key is the same pod. */
+  key: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  runtimeHandler: string;
+  namespaces: PodNamespaceModes;
+  /** Namespaces the pod gets of its own (the rest are the node's). */
+  ownNamespaces: NsKind[];
+  hostNetwork: boolean;
+  hostname: string;
+  dns: DnsSpec | undefined;
+  sysctls: Sysctl[];
+  portMappings: CniPortMapping[];
+  bandwidth: CniBandwidth | undefined;
+  cgroupParent: string;
+  /** The pod shares one PID namespace: it needs an infra process to hold it. */
+  needsInfra: boolean;
+}
+
+export interface PlanContext {
+  handlers: readonly string[];
+  defaultHandler: string;
+  /** Used as the hostname when the config gives none. */
+  nodeHostname: string;
+}
+
+export function podKey(m: PodMetadata): string {
+  return `${m.name}_${m.namespace}_${m.uid}_${m.attempt}`;
+}
+
+export function planPod(config: PodSandboxConfig | undefined, runtimeHandler: string, ctx: PlanContext): PodPlan {
+  if (!config) throw invalidArgument('cri', 'config is required');
+  const md = config.metadata;
+  if (!md || !md.name || !md.namespace) throw invalidArgument('cri', 'config.metadata.name and config.metadata.namespace are required');
+  const metadata: PodMetadata = { name: md.name, uid: md.uid, namespace: md.namespace, attempt: md.attempt };
+
+  const handler = runtimeHandler || ctx.defaultHandler;
+  if (!ctx.handlers.includes(handler)) {
+    throw invalidArgument('cri', `runtime handler "${handler}" is not configured (have: ${ctx.handlers.join(', ')})`);
+  }
+
+  const linux = config.linux;
+  const nso = linux?.securityContext?.namespaceOptions;
+  const namespaces: PodNamespaceModes = { network: nso?.network ?? NS_POD, pid: nso?.pid ?? NS_POD, ipc: nso?.ipc ?? NS_POD, targetId: nso?.targetId ?? '' };
+  checkMode('network', namespaces.network, [NS_POD, NS_NODE]);
+  checkMode('ipc', namespaces.ipc, [NS_POD, NS_NODE]);
+  checkMode('pid', namespaces.pid, [NS_POD, NS_CONTAINER, NS_NODE, NS_TARGET]);
+  if (namespaces.pid === NS_TARGET && !namespaces.targetId) throw invalidArgument('cri', 'namespace_options.pid is TARGET but target_id is empty');
+  const userns = nso?.usernsOptions;
+  if (userns && userns.mode !== NS_NODE) throw invalidArgument('cri', 'user namespaces (userns_options.mode other than NODE) are not supported');
+
+  const hostNetwork = namespaces.network === NS_NODE;
+  const hostIpc = namespaces.ipc === NS_NODE;
+  // A host-network pod also keeps the node's UTS namespace (as the kubelet expects).
+  const ownNamespaces: NsKind[] = [...(hostNetwork ? [] : (['net', 'uts'] as const)), ...(hostIpc ? [] : (['ipc'] as const))];
+
+  validateHostname(config.hostname);
+  const sysctls = classifySysctls(linux?.sysctls ?? {}, { net: hostNetwork, ipc: hostIpc, uts: hostNetwork });
+
+  const cgroupParent = linux?.cgroupParent ?? '';
+  if (cgroupParent.split('/').includes('..')) throw invalidArgument('cri', `linux.cgroup_parent "${cgroupParent}" must not contain ".."`);
+
+  const dns = config.dnsConfig;
+  return {
+    metadata,
+    key: podKey(metadata),
+    labels: { ...config.labels },
+    annotations: { ...config.annotations },
+    runtimeHandler: handler,
+    namespaces,
+    ownNamespaces,
+    hostNetwork,
+    hostname: config.hostname || ctx.nodeHostname,
+    dns: dns ? { servers: dns.servers, searches: dns.searches, options: dns.options } : undefined,
+    sysctls,
+    portMappings: cniPortMappings(config.portMappings),
+    bandwidth: hostNetwork ? undefined : cniBandwidth(config.annotations),
+    cgroupParent,
+    needsInfra: namespaces.pid === NS_POD,
+  };
+}
+
+function checkMode(kind: string, mode: number, allowed: readonly number[]): void {
+  if (!allowed.includes(mode)) throw invalidArgument('cri', `namespace_options.${kind}: mode ${mode} is not supported for a pod`);
+}
