@@ -4,7 +4,7 @@
 # Idempotent; quiet unless something is missing.
 set -euo pipefail
 
-RUNTIME_PKGS=(runc crun conmon containernetworking-plugins catatonit iproute2 iptables util-linux tar zstd criu)
+RUNTIME_PKGS=(runc crun conmon containernetworking-plugins catatonit iproute2 iptables util-linux tar zstd criu attr)
 TEST_PKGS=(docker-registry busybox-static apache2-utils openssl containerd protobuf-compiler hyperfine)
 
 pkgs=("${RUNTIME_PKGS[@]}")

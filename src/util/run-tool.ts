@@ -4,6 +4,7 @@
 // wrappers (runc, conmon, CNI plugins, unshare, tar …) are built on it.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import { BerthError, Code, type Layer } from './errors.js';
 
 export interface ToolRun {
@@ -19,6 +20,12 @@ export interface ToolRun {
   okCodes?: readonly number[];
   /** Cap on captured bytes per stream; beyond it output is dropped (default 1 MiB). */
   maxOutput?: number;
+  /** Streamed to stdin instead of `input` (large data: layers); the tool is killed if it errors. */
+  stdin?: Readable;
+  /** Receives stdout instead of it being captured (then `stdout` in the result is ""). */
+  stdout?: Writable;
+  /** Kills the tool (SIGKILL) when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface ToolResult {
@@ -48,14 +55,24 @@ export function runTool(run: ToolRun): Promise<ToolResult> {
     let outLen = 0;
     let errLen = 0;
     let timedOut = false;
+    let aborted = false;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, run.timeoutMs);
-    child.stdout.on('data', (b: Buffer) => {
-      if (outLen < max) out.push(b);
-      outLen += b.length;
-    });
+    const onAbort = (): void => {
+      aborted = true;
+      child.kill('SIGKILL');
+    };
+    if (run.signal?.aborted) onAbort();
+    run.signal?.addEventListener('abort', onAbort, { once: true });
+    if (run.stdout) child.stdout.pipe(run.stdout);
+    else {
+      child.stdout.on('data', (b: Buffer) => {
+        if (outLen < max) out.push(b);
+        outLen += b.length;
+      });
+    }
     child.stderr.on('data', (b: Buffer) => {
       if (errLen < max) err.push(b);
       errLen += b.length;
@@ -63,17 +80,26 @@ export function runTool(run: ToolRun): Promise<ToolResult> {
     child.stdin.on('error', () => {
       /* the tool may exit without reading its input; its exit status tells */
     });
-    child.stdin.end(run.input ?? '');
+    if (run.stdin) {
+      run.stdin.once('error', () => child.kill('SIGKILL'));
+      run.stdin.pipe(child.stdin);
+    } else child.stdin.end(run.input ?? '');
     child.on('error', (e) => {
       clearTimeout(timer);
+      run.signal?.removeEventListener('abort', onAbort);
       reject(new BerthError(Code.Internal, run.layer, `cannot run ${run.cmd}: ${e.message}`, { cause: e }));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      run.signal?.removeEventListener('abort', onAbort);
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (timedOut) {
         reject(new BerthError(Code.DeadlineExceeded, run.layer, `${label}: timed out after ${run.timeoutMs} ms; stderr: ${excerpt(stderr)}`));
+        return;
+      }
+      if (aborted) {
+        reject(new BerthError(Code.Cancelled, run.layer, `${label}: aborted`));
         return;
       }
       const status = code ?? 128 + signalNumber(signal);

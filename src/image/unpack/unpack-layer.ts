@@ -1,0 +1,69 @@
+// One layer from a compressed byte stream to an extracted directory, all
+// streaming: verify (digest, size) → decompress → guard (confinement,
+// whiteouts, diff_id) → GNU tar. Opaque directories are marked afterwards.
+// The caller owns `dir` (fresh and empty) and removes it on any failure.
+import { mkdir } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BerthError, Code } from '../../util/errors.js';
+import { BlobVerifier, dataLoss } from './blob-verifier.js';
+import { decompressStage } from './decompress.js';
+import { tarExtract } from './gnu-tar.js';
+import { markOpaque } from './setfattr.js';
+import { TarGuard, UnsafeLayerError, type GuardStats } from './tar-guard.js';
+
+export interface UnpackRequest {
+  source: Readable;
+  /** Compressed blob digest and size from the manifest. */
+  digest: string;
+  size: number;
+  /** Expected sha256 of the uncompressed tar (config rootfs.diff_ids). */
+  diffId: string;
+  dir: string;
+  /** Names the layer in errors. */
+  what: string;
+  signal?: AbortSignal;
+  /** Bytes of compressed input seen so far (progress). */
+  onBytes?: (n: number) => void;
+}
+
+export async function unpackLayer(req: UnpackRequest): Promise<GuardStats> {
+  const ac = new AbortController();
+  const onOuterAbort = (): void => ac.abort();
+  req.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const verifier = new BlobVerifier(req.digest, req.size, req.what);
+  if (req.onBytes) verifier.on('data', (c: Buffer) => req.onBytes?.(c.length));
+  const guard = new TarGuard();
+  let first: unknown;
+  const fail = (e: unknown): void => {
+    first ??= e;
+    ac.abort();
+  };
+  try {
+    await Promise.all([
+      pipeline(req.source, verifier, decompressStage(ac.signal), guard, { signal: ac.signal }).catch(fail),
+      // guard's readable side feeds tar.
+      tarExtract({ dir: req.dir, stdin: guard, signal: ac.signal }).then(() => guard.resume(), fail),
+    ]);
+    if (req.signal?.aborted) throw new BerthError(Code.Cancelled, 'image', `${req.what}: pull cancelled`);
+    if (first !== undefined) throw translate(first, req.what);
+    const stats = guard.summary();
+    if (stats.diffId !== req.diffId) throw dataLoss(req.what, `uncompressed content is ${stats.diffId}, the image config says ${req.diffId}`);
+    // Bytes, not strings: names need not be UTF-8.
+    for (const d of stats.opaqueDirs) await mkdir(Buffer.concat([Buffer.from(`${req.dir}/`), Buffer.from(d, 'latin1')]), { recursive: true });
+    await markOpaque(req.dir, stats.opaqueDirs);
+    return stats;
+  } finally {
+    req.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+function translate(e: unknown, what: string): unknown {
+  if (e instanceof UnsafeLayerError) return new BerthError(Code.FailedPrecondition, 'image', `${what}: refused: ${e.message}`);
+  if (e instanceof BerthError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/incorrect header check|unexpected end of file|invalid (block type|distance|stored block)|zlib/i.test(msg)) {
+    return new BerthError(Code.DataLoss, 'image', `${what}: corrupt compressed data: ${msg}`);
+  }
+  return new BerthError(Code.Internal, 'image', `${what}: ${msg}`, { cause: e });
+}
