@@ -1,0 +1,414 @@
+// The container lifecycle: create (rootfs, spec, conmon → runtime create),
+// start, stop, remove, exit tracking and recovery after a berthd restart.
+// Each operation is a short list of steps; the record is persisted before
+// acting (state 'creating') and after (the result), so a crash leaves either
+// a finished container or one that recovery rolls back.
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ContainerConfig, type PodSandboxConfig } from '../api/gen/api.js';
+import { conmonCreate } from '../oci/conmon.js';
+import type { OciRuntime } from '../oci/runtime.js';
+import { RecordStore } from '../store/record-store.js';
+import { BerthError, Code, errorMessage, failedPrecondition, invalidArgument, notFound } from '../util/errors.js';
+import { KeyedLock } from '../util/keyed-lock.js';
+import type { Logger } from '../util/log.js';
+import type { ImageLookup, ImageView, PodLookup, PodView } from './deps.js';
+import { execSync, type ExecSyncResult } from './exec-sync.js';
+import { ExitWatcher, type ExitEvent } from './exit-watcher.js';
+import { terminatePartialLine } from './log-fix.js';
+import { containerDirs, containerPaths, type ContainerDirs, type ContainerPaths } from './paths.js';
+import { nowNs, type ContainerRecord } from './record.js';
+import { mountRootfs, removeContainerFiles } from './rootfs.js';
+
+/** What the spec step returns: the OCI spec plus facts the record keeps. */
+export interface PreparedSpec {
+  spec: object;
+  user: { uid: number; gid: number; additionalGids: number[] };
+  stopSignal: string;
+  /** OCI linux.resources as written into the spec. */
+  resources: object;
+}
+
+export type PrepareSpec = (a: {
+  id: string;
+  config: ContainerConfig;
+  sandboxConfig: PodSandboxConfig | undefined;
+  pod: PodView;
+  image: ImageView;
+  paths: ContainerPaths;
+}) => Promise<PreparedSpec>;
+
+export interface ContainerManagerOptions {
+  root: string;
+  state: string;
+  conmonPath: string;
+  runtimeFor(handler: string): OciRuntime;
+  pods: PodLookup;
+  images: ImageLookup;
+  prepareSpec: PrepareSpec;
+  log: Logger;
+  /** Called when a container's state changes (events, stats caches). */
+  onChange?(rec: ContainerRecord, event: 'created' | 'started' | 'stopped' | 'deleted'): void;
+}
+
+const STOP_KILL_GRACE_MS = 10_000;
+
+export class ContainerManager {
+  private readonly records = new Map<string, ContainerRecord>();
+  private readonly names = new Map<string, string>();
+  private readonly lock = new KeyedLock();
+  private readonly waiters = new Map<string, (() => void)[]>();
+  private readonly dirs: ContainerDirs;
+  private readonly store: RecordStore<ContainerRecord>;
+  private readonly exits: ExitWatcher;
+
+  constructor(private readonly o: ContainerManagerOptions) {
+    this.dirs = containerDirs(o.root, o.state);
+    this.store = new RecordStore<ContainerRecord>(this.dirs.records);
+    this.exits = new ExitWatcher(this.dirs.exits, (e) => void this.onExit(e), o.log);
+  }
+
+  async init(): Promise<void> {
+    for (const d of [this.dirs.layers, this.dirs.bundles, this.dirs.exits, this.dirs.sockets]) await mkdir(d, { recursive: true, mode: 0o711 });
+    await this.store.init();
+    const { records, corrupt } = await this.store.loadAll();
+    for (const id of corrupt) this.o.log.warn('discarding unreadable container record', { id });
+    for (const rec of records.values()) await this.recover(rec);
+    this.exits.start();
+    await this.exits.rescan();
+  }
+
+  close(): void {
+    this.exits.close();
+  }
+
+  // ---- queries (memory only) ----
+
+  get(id: string): ContainerRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** Full id from an id or a unique prefix; NotFound / InvalidArgument (ambiguous) otherwise. */
+  resolve(idOrPrefix: string): ContainerRecord {
+    if (!idOrPrefix) throw invalidArgument('cri', 'container_id is empty');
+    const exact = this.records.get(idOrPrefix);
+    if (exact) return exact;
+    const matches = [...this.records.values()].filter((r) => r.id.startsWith(idOrPrefix));
+    if (matches.length === 1) return matches[0] as ContainerRecord;
+    if (matches.length > 1) throw invalidArgument('cri', `container id prefix "${idOrPrefix}" is ambiguous (${matches.length} containers)`);
+    throw notFound('cri', `container "${idOrPrefix}" not found`);
+  }
+
+  all(): ContainerRecord[] {
+    return [...this.records.values()];
+  }
+
+  ofPod(podId: string): ContainerRecord[] {
+    return this.all().filter((r) => r.podId === podId);
+  }
+
+  configOf(rec: ContainerRecord): ContainerConfig {
+    return ContainerConfig.decode(Buffer.from(rec.configPb, 'base64'));
+  }
+
+  pathsOf(id: string): ContainerPaths {
+    return containerPaths(this.dirs, id);
+  }
+
+  // ---- lifecycle ----
+
+  async create(podId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig | undefined): Promise<string> {
+    const pod = this.o.pods.getPod(podId);
+    if (!pod) throw notFound('cri', `pod sandbox "${podId}" not found`);
+    if (!pod.ready) throw failedPrecondition('cri', `pod sandbox ${podId} is not ready`);
+    const meta = config.metadata;
+    if (!meta?.name) throw invalidArgument('cri', 'config.metadata.name is required');
+    const imageRef = config.image?.image ?? '';
+    if (!imageRef) throw invalidArgument('cri', 'config.image.image is required');
+    const podMeta = pod.config.metadata;
+    const name = [meta.name, podMeta?.name ?? '', podMeta?.namespace ?? '', podMeta?.uid ?? '', String(meta.attempt)].join('_');
+    const existing = this.names.get(name);
+    if (existing) {
+      throw new BerthError(Code.AlreadyExists, 'cri', `container name "${name}" is reserved by container ${existing} in pod ${podId}; remove it first`);
+    }
+    const image = await this.o.images.resolveImage(imageRef);
+    const id = randomBytes(32).toString('hex');
+    const paths = this.pathsOf(id);
+    const logDir = pod.config.logDirectory;
+    const logPath = logDir && config.logPath ? join(logDir, config.logPath) : '';
+    const rec: ContainerRecord = {
+      id,
+      podId,
+      name,
+      configPb: Buffer.from(ContainerConfig.encode(config).finish()).toString('base64'),
+      imageId: image.id,
+      imageRef: image.ref,
+      imageSpec: imageRef,
+      runtimeHandler: pod.runtimeHandler,
+      state: 'creating',
+      createdAt: nowNs(),
+      startedAt: '0',
+      finishedAt: '0',
+      exitCode: 0,
+      reason: '',
+      message: '',
+      pid: 0,
+      logPath,
+      conmonLogPath: logPath || join(paths.bundle, 'container.log'),
+      stopSignal: 'SIGTERM',
+      user: { uid: 0, gid: 0, additionalGids: [] },
+      resourcesJson: '{}',
+    };
+    this.names.set(name, id);
+    this.records.set(id, rec);
+    return this.lock.run(id, async () => {
+      try {
+        await this.store.put(id, rec); // intent first: recovery can roll back
+        await mountRootfs(paths, image.lowerDirs);
+        const prepared = await this.o.prepareSpec({ id, config, sandboxConfig, pod, image, paths });
+        rec.user = prepared.user;
+        rec.stopSignal = prepared.stopSignal;
+        rec.resourcesJson = JSON.stringify(prepared.resources);
+        await this.writeBundle(paths, prepared.spec, rec);
+        const runtime = this.o.runtimeFor(rec.runtimeHandler);
+        const created = await conmonCreate({
+          conmonPath: this.o.conmonPath,
+          runtimePath: runtime.opts.path,
+          runtimeArgs: runtime.globalArgs,
+          id,
+          name,
+          bundle: paths.bundle,
+          logPath: rec.conmonLogPath,
+          exitDir: this.dirs.exits,
+          persistDir: paths.persistDir,
+          socketDir: this.dirs.sockets,
+          terminal: config.tty,
+          stdin: config.stdin,
+          stdinOnce: config.stdinOnce,
+        });
+        rec.pid = created.pid;
+        rec.state = 'created';
+        await this.store.put(id, rec);
+        this.o.onChange?.(rec, 'created');
+        return id;
+      } catch (e) {
+        await this.rollbackCreate(rec).catch((re: unknown) => this.o.log.error('rollback of failed create failed', { id, error: errorMessage(re) }));
+        throw e;
+      }
+    });
+  }
+
+  async start(idOrPrefix: string): Promise<void> {
+    const id = this.resolve(idOrPrefix).id;
+    await this.lock.run(id, async () => {
+      const rec = this.mustGet(id);
+      if (rec.state !== 'created') throw failedPrecondition('cri', `container ${id} is ${rec.state}, not created: cannot start`);
+      const pod = this.o.pods.getPod(rec.podId);
+      if (!pod?.ready) throw failedPrecondition('cri', `pod sandbox ${rec.podId} of container ${id} is not ready`);
+      try {
+        await this.o.runtimeFor(rec.runtimeHandler).start(id);
+      } catch (e) {
+        // The container may have exited at once; its exit file tells.
+        const ev = await this.exits.read(id);
+        if (ev) await this.markExited(rec, ev);
+        throw e;
+      }
+      if (rec.state === 'created') {
+        rec.state = 'running';
+        rec.startedAt = nowNs();
+      } else if (rec.startedAt === '0') {
+        rec.startedAt = rec.finishedAt; // exited before we recorded the start
+      }
+      await this.store.put(id, rec);
+      this.o.onChange?.(rec, 'started');
+    });
+  }
+
+  /** Stops a running container: stop signal, wait `timeoutSec`, then SIGKILL. Exited/created containers: no-op. */
+  async stop(idOrPrefix: string, timeoutSec: number): Promise<void> {
+    const id = this.resolve(idOrPrefix).id;
+    await this.lock.run(id, () => this.stopLocked(id, timeoutSec));
+  }
+
+  async remove(idOrPrefix: string): Promise<void> {
+    const rec = this.records.get(idOrPrefix) ?? this.tryResolve(idOrPrefix);
+    if (!rec) return; // removing what is gone is fine (CRI: idempotent)
+    await this.lock.run(rec.id, async () => {
+      if (!this.records.has(rec.id)) return;
+      if (rec.state === 'running' || rec.state === 'unknown') await this.stopLocked(rec.id, 0);
+      const runtime = this.o.runtimeFor(rec.runtimeHandler);
+      await runtime.delete(rec.id, { force: true });
+      await removeContainerFiles(this.pathsOf(rec.id));
+      await rm(join(this.dirs.exits, rec.id), { force: true });
+      await this.store.delete(rec.id);
+      this.exits.forget(rec.id);
+      this.records.delete(rec.id);
+      if (this.names.get(rec.name) === rec.id) this.names.delete(rec.name);
+      this.o.onChange?.(rec, 'deleted');
+    });
+  }
+
+  async execSync(idOrPrefix: string, cmd: readonly string[], timeoutSec: number): Promise<ExecSyncResult> {
+    const rec = this.resolve(idOrPrefix);
+    if (cmd.length === 0) throw invalidArgument('cri', 'cmd is empty');
+    if (timeoutSec < 0) throw invalidArgument('cri', `timeout must not be negative (got ${timeoutSec})`);
+    if (rec.state !== 'running') throw failedPrecondition('cri', `container ${rec.id} is ${rec.state}, not running: cannot exec`);
+    return execSync(this.o.runtimeFor(rec.runtimeHandler), rec.id, cmd, timeoutSec, this.pathsOf(rec.id).bundle);
+  }
+
+  /** Applies new linux resources to a running or created container and records them. */
+  async updateResources(idOrPrefix: string, resources: object): Promise<void> {
+    const id = this.resolve(idOrPrefix).id;
+    await this.lock.run(id, async () => {
+      const rec = this.mustGet(id);
+      if (rec.state !== 'running' && rec.state !== 'created') {
+        throw failedPrecondition('cri', `container ${id} is ${rec.state}: cannot update resources`);
+      }
+      await this.o.runtimeFor(rec.runtimeHandler).update(id, resources);
+      rec.resourcesJson = JSON.stringify({ ...(JSON.parse(rec.resourcesJson) as object), ...resources });
+      await this.store.put(id, rec);
+    });
+  }
+
+  /** Waits until the container has exited or `ms` passed; true when exited. */
+  waitExit(id: string, ms: number): Promise<boolean> {
+    const rec = this.records.get(id);
+    if (!rec || rec.state === 'exited') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.set(id, (this.waiters.get(id) ?? []).filter((w) => w !== done));
+        resolve(false);
+      }, ms);
+      this.waiters.set(id, [...(this.waiters.get(id) ?? []), done]);
+    });
+  }
+
+  // ---- internals ----
+
+  private async stopLocked(id: string, timeoutSec: number): Promise<void> {
+    const rec = this.mustGet(id);
+    if (rec.state !== 'running' && rec.state !== 'unknown') return;
+    const runtime = this.o.runtimeFor(rec.runtimeHandler);
+    if (timeoutSec > 0) {
+      await runtime.kill(id, rec.stopSignal).catch((e: unknown) => this.o.log.debug('stop signal not delivered', { id, error: errorMessage(e) }));
+      if (await this.waitExitOrFile(id, timeoutSec * 1000)) return;
+    }
+    await runtime.kill(id, 'KILL', { all: true }).catch((e: unknown) => this.o.log.debug('SIGKILL not delivered', { id, error: errorMessage(e) }));
+    if (await this.waitExitOrFile(id, STOP_KILL_GRACE_MS)) return;
+    throw new BerthError(Code.DeadlineExceeded, 'runtime', `container ${id} did not exit ${STOP_KILL_GRACE_MS / 1000}s after SIGKILL`);
+  }
+
+  /** Exit event, with a direct look at the exit file so a missed inotify event cannot stall a stop. */
+  private async waitExitOrFile(id: string, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (await this.waitExit(id, Math.min(250, deadline - Date.now()))) return true;
+      const ev = await this.exits.read(id);
+      if (ev) {
+        await this.onExit(ev);
+        return true;
+      }
+    }
+    return this.records.get(id)?.state === 'exited';
+  }
+
+  private async onExit(ev: ExitEvent): Promise<void> {
+    const rec = this.records.get(ev.id);
+    if (!rec || rec.state === 'exited') return;
+    await this.markExited(rec, ev);
+  }
+
+  private async markExited(rec: ContainerRecord, ev: ExitEvent): Promise<void> {
+    if (rec.state === 'exited') return;
+    const paths = this.pathsOf(rec.id);
+    const oom = await fileExists(join(paths.persistDir, 'oom')) || (await fileExists(join(paths.bundle, 'oom')));
+    rec.state = 'exited';
+    rec.exitCode = ev.exitCode;
+    rec.finishedAt = ev.finishedAtNs.toString();
+    rec.reason = oom ? 'OOMKilled' : ev.exitCode === 0 ? 'Completed' : 'Error';
+    await terminatePartialLine(rec.conmonLogPath).catch(() => false);
+    await this.store.put(rec.id, rec).catch((e: unknown) => this.o.log.error('cannot persist exit', { id: rec.id, error: errorMessage(e) }));
+    for (const w of this.waiters.get(rec.id) ?? []) w();
+    this.waiters.delete(rec.id);
+    this.o.onChange?.(rec, 'stopped');
+  }
+
+  private async writeBundle(paths: ContainerPaths, spec: object, rec: ContainerRecord): Promise<void> {
+    await mkdir(paths.persistDir, { recursive: true, mode: 0o700 });
+    await writeFile(join(paths.bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
+    if (rec.logPath) await mkdir(dirname(rec.logPath), { recursive: true, mode: 0o755 });
+  }
+
+  private async rollbackCreate(rec: ContainerRecord): Promise<void> {
+    await this.o.runtimeFor(rec.runtimeHandler).delete(rec.id, { force: true }).catch(() => undefined);
+    await removeContainerFiles(this.pathsOf(rec.id));
+    await rm(join(this.dirs.exits, rec.id), { force: true });
+    await this.store.delete(rec.id);
+    this.records.delete(rec.id);
+    if (this.names.get(rec.name) === rec.id) this.names.delete(rec.name);
+  }
+
+  /** After a restart: finish or roll back whatever the record says was in flight. */
+  private async recover(rec: ContainerRecord): Promise<void> {
+    if (rec.state === 'creating') {
+      this.o.log.info('rolling back container left half-created', { id: rec.id });
+      this.records.set(rec.id, rec);
+      this.names.set(rec.name, rec.id);
+      await this.rollbackCreate(rec).catch((e: unknown) => this.o.log.error('rollback failed', { id: rec.id, error: errorMessage(e) }));
+      return;
+    }
+    this.records.set(rec.id, rec);
+    this.names.set(rec.name, rec.id);
+    if (rec.state === 'exited') return;
+    const ev = await this.exits.read(rec.id);
+    if (ev) {
+      await this.markExited(rec, ev);
+      return;
+    }
+    const st = await this.o.runtimeFor(rec.runtimeHandler).stateOrUndefined(rec.id).catch(() => undefined);
+    if (!st || st.status === 'stopped') {
+      // Gone without an exit file (e.g. /run was wiped by a reboot).
+      rec.state = 'exited';
+      rec.exitCode = 255;
+      rec.reason = 'Unknown';
+      rec.message = 'container state was lost (berthd found no runtime state or exit code after a restart)';
+      rec.finishedAt = rec.finishedAt === '0' ? nowNs() : rec.finishedAt;
+      await this.store.put(rec.id, rec);
+      return;
+    }
+    if (st.status === 'running' && rec.state === 'created') {
+      rec.state = 'running';
+      rec.startedAt = nowNs();
+      await this.store.put(rec.id, rec);
+    }
+  }
+
+  private mustGet(id: string): ContainerRecord {
+    const rec = this.records.get(id);
+    if (!rec) throw notFound('cri', `container "${id}" not found`);
+    return rec;
+  }
+
+  private tryResolve(idOrPrefix: string): ContainerRecord | undefined {
+    try {
+      return this.resolve(idOrPrefix);
+    } catch (e) {
+      if (e instanceof BerthError && e.code === Code.NotFound) return undefined;
+      throw e;
+    }
+  }
+}
+
+async function fileExists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,38 @@
+// The persisted record of a container: everything needed to answer CRI
+// queries and to recover after a berthd restart. Timestamps are nanoseconds
+// as decimal strings (JSON has no int64).
+export type ContainerStateName = 'creating' | 'created' | 'running' | 'exited' | 'unknown';
+
+export interface ContainerRecord {
+  id: string;
+  podId: string;
+  /** Kubernetes-style unique name: <name>_<pod>_<namespace>_<uid>_<attempt>. */
+  name: string;
+  /** The CRI ContainerConfig, protobuf-encoded (base64), for exact round trips. */
+  configPb: string;
+  imageId: string;
+  imageRef: string;
+  /** The image as the client asked for it (ContainerStatus.image). */
+  imageSpec: string;
+  runtimeHandler: string;
+  state: ContainerStateName;
+  createdAt: string;
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number;
+  reason: string;
+  message: string;
+  pid: number;
+  /** Absolute log path, "" when the pod gave no log directory. */
+  logPath: string;
+  /** Where conmon actually writes (logPath, or a private file when logPath is ""). */
+  conmonLogPath: string;
+  stopSignal: string;
+  user: { uid: number; gid: number; additionalGids: number[] };
+  /** OCI LinuxResources as applied (JSON), for ContainerStatus.resources. */
+  resourcesJson: string;
+}
+
+export function nowNs(): string {
+  return (BigInt(Date.now()) * 1_000_000n + BigInt(process.hrtime()[1] % 1_000_000)).toString();
+}

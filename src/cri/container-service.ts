@@ -1,0 +1,230 @@
+// Container RPCs: validate the request, call the container manager, map the
+// record to CRI messages. Queries are answered from memory.
+import { access, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ContainerConfig,
+  ContainerState,
+  type Container,
+  type ContainerFilter,
+  type ContainerStatus,
+  type ImageSpec,
+  type LinuxContainerResources,
+} from '../api/gen/api.js';
+import type { Handlers } from '../api/server.js';
+import type { ContainerManager } from '../container/manager.js';
+import type { ContainerRecord } from '../container/record.js';
+import { BerthError, Code, failedPrecondition, invalidArgument } from '../util/errors.js';
+import { matchesLabels } from './filters.js';
+
+type ContainerHandlers = Pick<
+  Handlers,
+  | 'CreateContainer'
+  | 'StartContainer'
+  | 'StopContainer'
+  | 'RemoveContainer'
+  | 'ContainerStatus'
+  | 'ListContainers'
+  | 'ExecSync'
+  | 'UpdateContainerResources'
+  | 'ReopenContainerLog'
+>;
+
+export function containerHandlers(containers: ContainerManager): ContainerHandlers {
+  return {
+    CreateContainer: async (req) => {
+      if (!req.podSandboxId) throw invalidArgument('cri', 'pod_sandbox_id is empty');
+      if (!req.config) throw invalidArgument('cri', 'config is required');
+      const id = await containers.create(req.podSandboxId, req.config, req.sandboxConfig);
+      return { containerId: id };
+    },
+
+    StartContainer: async (req) => {
+      await containers.start(req.containerId);
+      return {};
+    },
+
+    StopContainer: async (req) => {
+      await containers.stop(req.containerId, Math.max(0, Number(req.timeout)));
+      return {};
+    },
+
+    RemoveContainer: async (req) => {
+      if (!req.containerId) throw invalidArgument('cri', 'container_id is empty');
+      await containers.remove(req.containerId);
+      return {};
+    },
+
+    ContainerStatus: async (req) => {
+      const rec = containers.resolve(req.containerId);
+      const info: Record<string, string> = {};
+      if (req.verbose) {
+        info.info = JSON.stringify({
+          pid: rec.pid,
+          sandboxID: rec.podId,
+          runtimeHandler: rec.runtimeHandler,
+          bundle: containers.pathsOf(rec.id).bundle,
+          name: rec.name,
+          state: rec.state,
+        });
+      }
+      return { status: toStatus(rec, containers.configOf(rec)), info };
+    },
+
+    ListContainers: async (req) => ({
+      containers: containers
+        .all()
+        .filter((r) => r.state !== 'creating' && matches(r, containers, req.filter))
+        .map((r) => toContainer(r, containers.configOf(r))),
+    }),
+
+    ExecSync: async (req) => {
+      const r = await containers.execSync(req.containerId, req.cmd, Number(req.timeout));
+      return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+    },
+
+    UpdateContainerResources: async (req) => {
+      const linux = req.linux;
+      if (!linux) throw invalidArgument('cri', 'linux resources are required');
+      await containers.updateResources(req.containerId, toOciResources(linux));
+      return {};
+    },
+
+    ReopenContainerLog: async (req) => {
+      const rec = containers.resolve(req.containerId);
+      if (rec.state !== 'running') throw failedPrecondition('cri', `container ${rec.id} is ${rec.state}, not running: cannot reopen its log`);
+      await reopenLog(containers.pathsOf(rec.id).bundle, rec.conmonLogPath);
+      return {};
+    },
+  };
+}
+
+const STATE: Record<ContainerRecord['state'], ContainerState> = {
+  creating: ContainerState.CONTAINER_UNKNOWN,
+  created: ContainerState.CONTAINER_CREATED,
+  running: ContainerState.CONTAINER_RUNNING,
+  exited: ContainerState.CONTAINER_EXITED,
+  unknown: ContainerState.CONTAINER_UNKNOWN,
+};
+
+function matches(r: ContainerRecord, containers: ContainerManager, f: ContainerFilter | undefined): boolean {
+  if (!f) return true;
+  if (f.id && !r.id.startsWith(f.id)) return false;
+  if (f.podSandboxId && !r.podId.startsWith(f.podSandboxId)) return false;
+  if (f.state && STATE[r.state] !== f.state.state) return false;
+  return matchesLabels(containers.configOf(r).labels, f.labelSelector);
+}
+
+function imageSpecOf(r: ContainerRecord, config: ContainerConfig): ImageSpec {
+  return {
+    image: r.imageSpec,
+    annotations: config.image?.annotations ?? {},
+    userSpecifiedImage: config.image?.userSpecifiedImage || r.imageSpec,
+    runtimeHandler: config.image?.runtimeHandler ?? '',
+    imageRef: r.imageRef,
+  };
+}
+
+function toContainer(r: ContainerRecord, config: ContainerConfig): Container {
+  return {
+    id: r.id,
+    podSandboxId: r.podId,
+    metadata: config.metadata,
+    image: imageSpecOf(r, config),
+    imageRef: r.imageRef,
+    imageId: r.imageId,
+    state: STATE[r.state],
+    createdAt: BigInt(r.createdAt),
+    labels: config.labels,
+    annotations: config.annotations,
+  };
+}
+
+export function toStatus(r: ContainerRecord, config: ContainerConfig): ContainerStatus {
+  return {
+    id: r.id,
+    metadata: config.metadata,
+    state: STATE[r.state],
+    createdAt: BigInt(r.createdAt),
+    startedAt: BigInt(r.startedAt),
+    finishedAt: BigInt(r.finishedAt),
+    exitCode: r.exitCode,
+    image: imageSpecOf(r, config),
+    imageRef: r.imageRef,
+    imageId: r.imageId,
+    reason: r.reason,
+    message: r.message,
+    labels: config.labels,
+    annotations: config.annotations,
+    mounts: config.mounts,
+    logPath: r.logPath,
+    resources: { linux: fromOciResources(JSON.parse(r.resourcesJson) as OciResourcesJson), windows: undefined },
+    user: { linux: { uid: BigInt(r.user.uid), gid: BigInt(r.user.gid), supplementalGroups: r.user.additionalGids.map(BigInt) } },
+    stopSignal: config.stopSignal,
+  };
+}
+
+interface OciResourcesJson {
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
+  memory?: { limit?: number; swap?: number };
+  hugepageLimits?: { pageSize: string; limit: number }[];
+  unified?: Record<string, string>;
+}
+
+/** CRI LinuxContainerResources → OCI linux.resources (the subset runc update takes). */
+export function toOciResources(l: LinuxContainerResources): OciResourcesJson {
+  const out: OciResourcesJson = {};
+  const cpu: NonNullable<OciResourcesJson['cpu']> = {};
+  if (l.cpuShares) cpu.shares = Number(l.cpuShares);
+  if (l.cpuQuota) cpu.quota = Number(l.cpuQuota);
+  if (l.cpuPeriod) cpu.period = Number(l.cpuPeriod);
+  if (l.cpusetCpus) cpu.cpus = l.cpusetCpus;
+  if (l.cpusetMems) cpu.mems = l.cpusetMems;
+  if (Object.keys(cpu).length) out.cpu = cpu;
+  if (l.memoryLimitInBytes) {
+    out.memory = { limit: Number(l.memoryLimitInBytes) };
+    if (l.memorySwapLimitInBytes) out.memory.swap = Number(l.memorySwapLimitInBytes);
+  }
+  if (l.hugepageLimits.length) out.hugepageLimits = l.hugepageLimits.map((h) => ({ pageSize: h.pageSize, limit: Number(h.limit) }));
+  if (Object.keys(l.unified).length) out.unified = l.unified;
+  if (Number(l.cpuQuota) < -1 || Number(l.cpuShares) < 0 || Number(l.memoryLimitInBytes) < 0) {
+    throw invalidArgument('cri', 'resources: negative cpu_shares, cpu_quota or memory_limit_in_bytes');
+  }
+  return out;
+}
+
+function fromOciResources(o: OciResourcesJson): LinuxContainerResources {
+  return {
+    cpuPeriod: BigInt(o.cpu?.period ?? 0),
+    cpuQuota: BigInt(o.cpu?.quota ?? 0),
+    cpuShares: BigInt(o.cpu?.shares ?? 0),
+    memoryLimitInBytes: BigInt(o.memory?.limit ?? 0),
+    oomScoreAdj: 0n,
+    cpusetCpus: o.cpu?.cpus ?? '',
+    cpusetMems: o.cpu?.mems ?? '',
+    hugepageLimits: (o.hugepageLimits ?? []).map((h) => ({ pageSize: h.pageSize, limit: BigInt(h.limit) })),
+    unified: o.unified ?? {},
+    memorySwapLimitInBytes: BigInt(o.memory?.swap ?? 0),
+  };
+}
+
+/** Asks conmon to reopen its log (ctl fifo message 2) and waits until the file exists again. */
+async function reopenLog(bundle: string, logPath: string): Promise<void> {
+  const fh = await open(join(bundle, 'ctl'), 'w');
+  try {
+    await fh.write('2 0 0\n');
+  } finally {
+    await fh.close();
+  }
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      await access(logPath);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new BerthError(Code.Internal, 'monitor', `conmon did not reopen ${logPath} within 5s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+

@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { closingLine, logTimestamp } from '../../src/container/log-fix.js';
+import { parseExitFile } from '../../src/container/exit-watcher.js';
+import { overlayOptions } from '../../src/container/rootfs.js';
+import { descendantsOf } from '../../src/container/exec-sync.js';
+import { toOciResources } from '../../src/cri/container-service.js';
+import { matchesLabels } from '../../src/cri/filters.js';
+import { KeyedLock } from '../../src/util/keyed-lock.js';
+
+test('a log ending in a P piece gets an empty F line on the same stream', () => {
+  const ts = '2026-11-22T00:00:00.000000000Z';
+  assert.equal(closingLine('a stdout F hello\nb stdout P partial', ts), `${ts} stdout F \n`);
+  assert.equal(closingLine('a stdout F hello\nb stderr P partial\n', ts), `${ts} stderr F \n`);
+  assert.equal(closingLine('a stdout F hello\n', ts), undefined);
+  assert.equal(closingLine('', ts), undefined);
+  assert.match(logTimestamp(new Date(0)), /^1970-01-01T00:00:00\.000000000Z$/);
+});
+
+test('exit files', () => {
+  assert.equal(parseExitFile('0'), 0);
+  assert.equal(parseExitFile('137\n'), 137);
+  assert.equal(parseExitFile(''), undefined);
+  assert.equal(parseExitFile('x'), undefined);
+});
+
+test('overlay options: absolute when short, relative to the common parent when long', () => {
+  const short = overlayOptions(['/l/a/fs', '/l/b/fs'], '/c/upper', '/c/work');
+  assert.deepEqual(short, { options: 'lowerdir=/l/a/fs:/l/b/fs,upperdir=/c/upper,workdir=/c/work' });
+  const many = Array.from({ length: 80 }, (_, i) => `/var/lib/berth/image/layers/${'x'.repeat(60)}${i}/fs`);
+  const long = overlayOptions(many, '/c/upper', '/c/work');
+  assert.equal(long.cwd, '/var/lib/berth/image/layers');
+  assert.ok(long.options.startsWith(`lowerdir=${'x'.repeat(60)}0/fs:`));
+  assert.ok(long.options.length < 3800 + 2000);
+});
+
+test('descendants of a process', () => {
+  const ppid = new Map([[10, 1], [11, 10], [12, 11], [13, 1], [14, 12]]);
+  assert.deepEqual(descendantsOf(10, ppid).sort(), [11, 12, 14]);
+  assert.deepEqual(descendantsOf(13, ppid), []);
+});
+
+test('CRI resources → OCI resources', () => {
+  const base = { cpuPeriod: 0n, cpuQuota: 0n, cpuShares: 0n, memoryLimitInBytes: 0n, oomScoreAdj: 0n, cpusetCpus: '', cpusetMems: '', hugepageLimits: [], unified: {}, memorySwapLimitInBytes: 0n };
+  assert.deepEqual(toOciResources(base), {});
+  assert.deepEqual(toOciResources({ ...base, cpuPeriod: 100000n, cpuQuota: 50000n, cpuShares: 512n, cpusetCpus: '0-1', memoryLimitInBytes: 64n << 20n }), {
+    cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0-1' },
+    memory: { limit: 64 * 1024 * 1024 },
+  });
+  assert.throws(() => toOciResources({ ...base, memoryLimitInBytes: -5n }), /negative/);
+});
+
+test('label selectors', () => {
+  assert.ok(matchesLabels({ a: '1', b: '2' }, { a: '1' }));
+  assert.ok(!matchesLabels({ a: '1' }, { a: '2' }));
+  assert.ok(matchesLabels({}, undefined));
+});
+
+test('keyed lock serialises per key, not across keys', async () => {
+  const lock = new KeyedLock();
+  const order: string[] = [];
+  const slow = (tag: string, ms: number) => lock.run(tag[0] as string, async () => {
+    order.push(`start ${tag}`);
+    await new Promise((r) => setTimeout(r, ms));
+    order.push(`end ${tag}`);
+  });
+  await Promise.all([slow('a1', 30), slow('a2', 1), slow('b1', 5)]);
+  assert.deepEqual(order.filter((x) => x.endsWith('a1') || x.endsWith('a2')), ['start a1', 'end a1', 'start a2', 'end a2']);
+  assert.ok(order.indexOf('end b1') < order.indexOf('end a1'));
+});
