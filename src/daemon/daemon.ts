@@ -8,6 +8,8 @@ import { runtimeInfoHandlers } from '../cri/runtime-info.js';
 import { resolveBinary } from '../oci/binaries.js';
 import { installDefaultNetwork } from '../pod/cni/default-network.js';
 import { NetworkWatch } from '../pod/cni/network-watch.js';
+import { podHandlers } from '../cri/pod-service.js';
+import { SandboxManager } from '../pod/sandbox-manager.js';
 import { socketPathOf } from '../client/cri-client.js';
 import type { Logger } from '../util/log.js';
 import { acquirePidLock } from './pid-lock.js';
@@ -48,7 +50,10 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
       },
       runtimeConfig: { podCidr: '' },
     };
+    const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: undefined });
+    await pods.init();
     const handlers: Handlers = { ...runtimeInfoHandlers(ctx) };
+    Object.assign(handlers, podHandlers(pods));
     const server: RunningServer = await startGrpcServer({
       socketPath,
       handlers,

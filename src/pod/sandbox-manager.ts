@@ -25,6 +25,7 @@ import {
   resolvConfContent,
   writePodFile,
 } from './pod-files.js';
+import { podView, type PodViewData } from './pod-view.js';
 import { NS_NODE, planPod, podKey, type PodPlan } from './sandbox-plan.js';
 import { SandboxStore, type InfraRecord, type PodRecord } from './sandbox-store.js';
 
@@ -70,6 +71,7 @@ export class SandboxManager {
   private readonly state: string;
   private readonly shmBytes: number;
   private boot = '';
+  private nsRootReady: Promise<void> | undefined;
 
   constructor(private readonly o: SandboxManagerOptions) {
     this.store = new SandboxStore(o.config.storage.root);
@@ -84,7 +86,6 @@ export class SandboxManager {
   /** Loads the records and brings every pod to a consistent phase; call before serving. */
   async init(): Promise<void> {
     this.boot = await bootId();
-    await ensureNsRoot(this.state);
     const { records, corrupt } = await this.store.load();
     for (const id of corrupt) {
       this.o.log.error('unreadable pod record dropped', { pod: id });
@@ -157,6 +158,12 @@ export class SandboxManager {
     const rec = this.lookup(idOrPrefix);
     if (!rec) throw new BerthError(Code.NotFound, 'cri', `pod sandbox "${idOrPrefix}" not found`);
     return rec;
+  }
+
+  /** What a container needs from its pod (src/container's PodLookup); exact ids only. */
+  getPod(id: string): PodViewData | undefined {
+    const r = this.store.get(id);
+    return r && r.phase !== 'creating' ? podView(r) : undefined;
   }
 
   /** Pods the CRI shows: not those still being created (their id is not known to anyone yet). */
@@ -237,7 +244,12 @@ export class SandboxManager {
   // ---- the steps -------------------------------------------------------
 
   private async setUp(rec: PodRecord, plan: PodPlan): Promise<void> {
-    await createPodDir(rec.files);
+    // Made on first use: a berthd that never runs a pod leaves no mount behind.
+    this.nsRootReady ??= ensureNsRoot(this.state).catch((e: unknown) => {
+      this.nsRootReady = undefined;
+      throw e;
+    });
+    await Promise.all([this.nsRootReady, createPodDir(rec.files)]);
     await settleAll([pinNamespaces(rec.pins, { hostname: rec.hostname }), this.writeStaticFiles(rec, plan)]);
     await settleAll([this.attachNetwork(rec).then(() => applySysctls(rec.pins, plan.sysctls)).then(() => this.writeHosts(rec, plan)), this.startInfra(rec, plan)]);
   }

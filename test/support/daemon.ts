@@ -1,7 +1,7 @@
 // Starts a real berthd (the built dist/berthd.js) on private root/state/socket
 // directories for an integration test, and tears it down afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile, access } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile, access, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CriClient } from '../../src/client/cri-client.js';
@@ -107,10 +107,24 @@ async function launch(a: LaunchArgs): Promise<TestDaemon> {
     },
     cleanup: async () => {
       await d.stop();
+      await unmountUnder(a.dir);
       await rm(a.dir, { recursive: true, force: true });
     },
   };
   return d;
+}
+
+/** Unmounts everything mounted below `dir` (berthd's private <state>/ns mount, pod shm, pins), deepest first. */
+export async function unmountUnder(dir: string): Promise<void> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  const points = info
+    .split('\n')
+    .map((l) => l.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))))
+    .filter((p): p is string => p !== undefined && p.startsWith(`${dir}/`))
+    .sort((x, y) => y.length - x.length);
+  for (const p of points) {
+    await new Promise<void>((resolve) => spawn('umount', ['-l', p], { stdio: 'ignore' }).on('close', () => resolve()));
+  }
 }
 
 /** Polls `check` until it returns true (errors count as not yet). */
