@@ -5,6 +5,8 @@ import { repairAuthority } from '../api/h2-authority.js';
 import type { BerthConfig } from '../config/schema.js';
 import type { CriContext } from '../cri/context.js';
 import { runtimeInfoHandlers } from '../cri/runtime-info.js';
+import { imageHandlers } from '../cri/image-service.js';
+import { Images } from '../image/images.js';
 import { resolveBinary } from '../oci/binaries.js';
 import { installDefaultNetwork } from '../pod/cni/default-network.js';
 import { NetworkWatch } from '../pod/cni/network-watch.js';
@@ -50,9 +52,14 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
       },
       runtimeConfig: { podCidr: '' },
     };
+    const images = new Images({ config, log });
+    await images.init();
+    // Containers register their LayerUsers (images.addLayerUsers) before this first GC.
+    await images.collectGarbage();
     const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: undefined });
     await pods.init();
     const handlers: Handlers = { ...runtimeInfoHandlers(ctx) };
+    Object.assign(handlers, imageHandlers(images));
     Object.assign(handlers, podHandlers(pods));
     const server: RunningServer = await startGrpcServer({
       socketPath,

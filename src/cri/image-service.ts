@@ -1,0 +1,87 @@
+// The CRI ImageService: validate the request, call the image subsystem,
+// shape the answer. List/Status are answered from memory, with the Image
+// message of each record built once and cached.
+import type { Image, ImageSpec } from '../api/gen/api.js';
+import type { Handlers } from '../api/server.js';
+import type { ImageRecord } from '../image/image-store.js';
+import type { Images } from '../image/images.js';
+import { userOf } from '../image/manifest.js';
+import { invalidArgument } from '../util/errors.js';
+
+type ImageHandlers = Pick<Handlers, 'PullImage' | 'ListImages' | 'ImageStatus' | 'RemoveImage' | 'ImageFsInfo'>;
+
+export function imageHandlers(images: Images): ImageHandlers {
+  // Records are replaced, never mutated, so a record object identifies its answer.
+  const cache = new WeakMap<ImageRecord, Image>();
+  const toImage = (r: ImageRecord): Image => {
+    let img = cache.get(r);
+    if (!img) {
+      const u = userOf(r.user);
+      img = {
+        id: r.id,
+        repoTags: r.repoTags,
+        repoDigests: r.repoDigests,
+        size: BigInt(r.size),
+        uid: u.uid !== undefined ? { value: u.uid } : undefined,
+        username: u.username,
+        spec: undefined,
+        pinned: false,
+      };
+      cache.set(r, img);
+    }
+    return img;
+  };
+
+  return {
+    PullImage: async (req, ctx) => {
+      const ref = requireImage(req.image, 'image');
+      const a = req.auth;
+      const auth = a ? { username: a.username, password: a.password, auth: a.auth, identityToken: a.identityToken, registryToken: a.registryToken } : undefined;
+      const rec = await images.pull(ref, auth, ctx.signal);
+      return { imageRef: rec.id };
+    },
+
+    ListImages: async (req) => ({ images: images.list(req.filter?.image?.image || undefined).map(toImage) }),
+
+    ImageStatus: async (req) => {
+      const ref = requireImage(req.image, 'image');
+      const r = images.status(ref);
+      if (!r) return { image: undefined, info: {} };
+      const info: Record<string, string> = {};
+      if (req.verbose) {
+        const config = await images.configOf(r.id);
+        info.info = JSON.stringify({
+          imageSpec: config,
+          chainID: r.layers[r.layers.length - 1]?.chainId ?? '',
+          manifestDigest: r.manifestDigest,
+          layers: r.layers,
+          pulledAt: new Date(r.pulledAt).toISOString(),
+        });
+      }
+      return { image: toImage(r), info };
+    },
+
+    RemoveImage: async (req) => {
+      await images.remove(requireImage(req.image, 'image'));
+      return {};
+    },
+
+    ImageFsInfo: async () => {
+      const fs = await images.fsInfo();
+      const ts = BigInt(Date.now()) * 1_000_000n;
+      const usage = (u: { mountpoint: string; usage: { bytes: number; inodes: number } }) => ({
+        timestamp: ts,
+        fsId: { mountpoint: u.mountpoint },
+        usedBytes: { value: BigInt(u.usage.bytes) },
+        inodesUsed: { value: BigInt(u.usage.inodes) },
+      });
+      return { imageFilesystems: [usage(fs.image)], containerFilesystems: [usage(fs.containers)] };
+    },
+  };
+}
+
+function requireImage(spec: ImageSpec | undefined, field: string): string {
+  const ref = spec?.image?.trim() ?? '';
+  if (!ref) throw invalidArgument('cri', `${field}.image is required`);
+  return ref;
+}

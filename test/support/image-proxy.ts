@@ -1,0 +1,70 @@
+// A loopback HTTP proxy in front of the test registry, for image tests that
+// need to count requests, corrupt a blob on the wire, or stall a download.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RegistryProxy {
+  host: string;
+  url: string;
+  /** "GET /v2/…" → count */
+  hits: Map<string, number>;
+  /** Blob digests whose bytes get one byte flipped. */
+  corrupt: Set<string>;
+  /** Blob digests of which only the first bytes are sent, then nothing. */
+  stall: Set<string>;
+  /** Resolves once a stalled blob started flowing. */
+  stalled: Promise<void>;
+  blobGets(digest: string): number;
+  close(): Promise<void>;
+}
+
+export async function startProxy(upstream: string): Promise<RegistryProxy> {
+  const up = new URL(upstream);
+  const hits = new Map<string, number>();
+  const corrupt = new Set<string>();
+  const stall = new Set<string>();
+  let markStalled: () => void = () => undefined;
+  const stalled = new Promise<void>((r) => (markStalled = r));
+  const server = http.createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const key = `${req.method ?? 'GET'} ${path}`;
+    hits.set(key, (hits.get(key) ?? 0) + 1);
+    const digest = /\/blobs\/(sha256:[0-9a-f]{64})$/.exec(path)?.[1];
+    const fwd = http.request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host } }, (ur) => {
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      if (digest && corrupt.has(digest) && ur.statusCode === 200) {
+        const parts: Buffer[] = [];
+        ur.on('data', (c: Buffer) => parts.push(c));
+        ur.on('end', () => {
+          const b = Buffer.concat(parts);
+          b[Math.floor(b.length / 2)] ^= 0xff;
+          res.end(b);
+        });
+      } else if (digest && stall.has(digest) && ur.statusCode === 200) {
+        ur.once('data', (c: Buffer) => {
+          res.write(c.subarray(0, Math.min(c.length, 4096)));
+          ur.destroy();
+          markStalled();
+        });
+      } else ur.pipe(res);
+    });
+    fwd.on('error', () => res.destroy());
+    req.pipe(fwd);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    host: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}`,
+    hits,
+    corrupt,
+    stall,
+    stalled,
+    blobGets: (d) => [...hits.entries()].filter(([k]) => k.startsWith('GET ') && k.endsWith(`/blobs/${d}`)).reduce((n, [, v]) => n + v, 0),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
