@@ -189,8 +189,7 @@ export class SandboxManager {
         this.o.log.info('pod ready', { pod: rec.id, name: plan.metadata.name, namespace: plan.metadata.namespace, ips: rec.ips });
         return rec.id;
       } catch (e) {
-        await this.rollback(rec, e);
-        throw e;
+        throw await this.rollback(rec, e);
       }
     });
   }
@@ -224,7 +223,8 @@ export class SandboxManager {
         file: net.network.file,
         ifName: CNI_IFNAME,
         runtimeConfig: this.runtimeConfig(plan),
-        attached: false,
+        // DEL is due from the moment ADD may start: a crash mid-ADD must release what it allocated.
+        attached: true,
       };
     }
     return rec;
@@ -274,7 +274,6 @@ export class SandboxManager {
       rec.ips = nodeIps();
       return;
     }
-    net.attached = true; // from here on DEL must run, even if ADD fails half-way
     const result = await addNetwork(this.attachment(rec, rec.pins.net ?? ''));
     net.result = result;
     rec.ips = podIpsFromResult(result);
@@ -336,26 +335,41 @@ export class SandboxManager {
     }
   }
 
-  private async rollback(rec: PodRecord, cause: unknown): Promise<void> {
+  /**
+   * Best effort, then forget: a pod whose creation failed is never kept (the
+   * kubelet retries with the same attempt; kept leftovers would pile up). What
+   * could not be undone is logged and added to the error the caller sees.
+   */
+  private async rollback(rec: PodRecord, cause: unknown): Promise<unknown> {
     this.o.log.warn('pod creation failed, rolling back', { pod: rec.id, error: errorMessage(cause) });
-    try {
-      await this.release(rec);
-      await removePodDir(rec.files);
-      await this.store.delete(rec.id);
-    } catch (e) {
-      // Keep it visible (NOTREADY) so the kubelet's garbage collection or a recovery retries the release.
-      this.o.log.error('rollback incomplete', { pod: rec.id, error: errorMessage(e) });
-      rec.phase = 'stopped';
-      rec.error = `creation failed (${errorMessage(cause)}); rollback incomplete: ${errorMessage(e)}`;
-      await this.store.put(rec).catch(() => undefined);
-    }
+    const leftovers: string[] = [];
+    const attempt = async (f: () => Promise<void>): Promise<void> => {
+      try {
+        await f();
+      } catch (e) {
+        leftovers.push(errorMessage(e));
+      }
+    };
+    await attempt(() => this.release(rec));
+    await attempt(() => removePodDir(rec.files));
+    await attempt(() => this.store.delete(rec.id));
+    if (leftovers.length === 0) return cause;
+    this.o.log.error('rollback incomplete', { pod: rec.id, leftovers });
+    const base = cause instanceof BerthError ? cause : undefined;
+    const msg = errorMessage(cause).replace(/^[a-z]+: /, '');
+    return new BerthError(base?.code ?? Code.Internal, base?.layer ?? 'runtime', `${msg} (rollback incomplete: ${leftovers.join('; ')})`, { cause });
   }
 
   // ---- recovery ----------------------------------------------------------
 
   private async recover(rec: PodRecord): Promise<void> {
-    if (rec.phase === 'creating' || rec.phase === 'removing') {
-      this.o.log.warn(rec.phase === 'creating' ? 'rolling back pod left half-created' : 'finishing interrupted pod removal', { pod: rec.id });
+    if (rec.phase === 'creating') {
+      this.o.log.warn('rolling back pod left half-created', { pod: rec.id });
+      await this.rollback(rec, new Error('berthd stopped during RunPodSandbox'));
+      return;
+    }
+    if (rec.phase === 'removing') {
+      this.o.log.warn('finishing interrupted pod removal', { pod: rec.id });
       await this.release(rec);
       await removePodDir(rec.files);
       await this.store.delete(rec.id);
