@@ -1,0 +1,77 @@
+// cgroup v1: one hierarchy per controller under the mount root
+// (<root>/cpuacct, <root>/memory, <root>/pids), the same relative path in each.
+import { join } from 'node:path';
+import {
+  clockNow,
+  limitOf,
+  memorySample,
+  normaliseCgroupPath,
+  numberOf,
+  parseFlatKeyed,
+  parseUint,
+  type CgroupSample,
+  type Clock,
+} from './cgroup-parse.js';
+import { readOptional } from './read-optional.js';
+
+/** The raw interface files a v1 sample is made of; undefined = absent. */
+export interface V1Files {
+  cpuacctUsage?: string;
+  memoryUsage?: string;
+  memoryLimit?: string;
+  memoryStat?: string;
+  memoryOomControl?: string;
+  memswUsage?: string;
+  memswLimit?: string;
+  pidsCurrent?: string;
+}
+
+/** Pure: raw v1 files → sample. Hierarchical (total_*) counters, as containerd and cadvisor use. */
+export function sampleV1(f: V1Files, clock: Clock): CgroupSample {
+  const s: CgroupSample = { ...clock };
+  const cpu = numberOf(parseUint(f.cpuacctUsage));
+  if (cpu !== undefined) s.cpu = { usageNs: cpu };
+  const usage = numberOf(parseUint(f.memoryUsage));
+  if (usage !== undefined) {
+    const stat = parseFlatKeyed(f.memoryStat ?? '');
+    const limit = limitOf(parseUint(f.memoryLimit));
+    s.memory = memorySample({
+      usage,
+      inactiveFile: stat.get('total_inactive_file') ?? stat.get('inactive_file'),
+      rss: stat.get('total_rss') ?? stat.get('rss'),
+      pageFaults: stat.get('total_pgfault') ?? stat.get('pgfault'),
+      majorPageFaults: stat.get('total_pgmajfault') ?? stat.get('pgmajfault'),
+      limit,
+      oomKills: f.memoryOomControl === undefined ? undefined : parseFlatKeyed(f.memoryOomControl).get('oom_kill'),
+    });
+    // memsw counts memory + swap; present only with swap accounting on.
+    const memsw = numberOf(parseUint(f.memswUsage));
+    if (memsw !== undefined) {
+      const swLimit = limitOf(parseUint(f.memswLimit));
+      s.swap = { usageBytes: memsw > usage ? memsw - usage : 0n };
+      if (swLimit !== undefined && limit !== undefined) s.swap.limitBytes = swLimit > limit ? swLimit - limit : 0n;
+    }
+  }
+  const pids = numberOf(parseUint(f.pidsCurrent));
+  if (pids !== undefined) s.pids = { current: pids };
+  return s;
+}
+
+/** Reads the cgroup at `path` in every v1 controller hierarchy; undefined when it exists in none. */
+export async function readCgroupV1(root: string, path: string): Promise<CgroupSample | undefined> {
+  const rel = normaliseCgroupPath(path);
+  const at = (controller: string, file: string): Promise<string | undefined> => readOptional(join(root, controller, rel, file));
+  const [cpuacctUsage, memoryUsage, memoryLimit, memoryStat, memoryOomControl, memswUsage, memswLimit, pidsCurrent] = await Promise.all([
+    at('cpuacct', 'cpuacct.usage'),
+    at('memory', 'memory.usage_in_bytes'),
+    at('memory', 'memory.limit_in_bytes'),
+    at('memory', 'memory.stat'),
+    at('memory', 'memory.oom_control'),
+    at('memory', 'memory.memsw.usage_in_bytes'),
+    at('memory', 'memory.memsw.limit_in_bytes'),
+    at('pids', 'pids.current'),
+  ]);
+  const clock = clockNow();
+  if (cpuacctUsage === undefined && memoryUsage === undefined && pidsCurrent === undefined) return undefined;
+  return sampleV1({ cpuacctUsage, memoryUsage, memoryLimit, memoryStat, memoryOomControl, memswUsage, memswLimit, pidsCurrent }, clock);
+}
