@@ -8,6 +8,11 @@ import { VERSION } from '../../version.js';
 const VERBS: Record<string, { summary: string; load: () => Promise<{ verb: Verb }> }> = {
   version: { summary: 'Display runtime version information', load: () => import('./verbs/version.js') },
   info: { summary: 'Display information of the container runtime', load: () => import('./verbs/info.js') },
+  pull: { summary: 'Pull an image from a registry', load: () => import('./verbs/pull.js') },
+  images: { summary: 'List images', load: () => import('./verbs/images.js') },
+  inspecti: { summary: 'Return the status of one or more images', load: () => import('./verbs/inspecti.js') },
+  rmi: { summary: 'Remove one or more images', load: () => import('./verbs/rmi.js') },
+  imagefsinfo: { summary: 'Return image filesystem info', load: () => import('./verbs/imagefsinfo.js') },
 };
 
 const USAGE = `berthctl - client for CRI runtimes (crictl-compatible)
