@@ -58,7 +58,7 @@ export function sampleV1(f: V1Files, clock: Clock): CgroupSample {
 }
 
 /** Reads the cgroup at `path` in every v1 controller hierarchy; undefined when it exists in none. */
-export async function readCgroupV1(root: string, path: string): Promise<CgroupSample | undefined> {
+export async function readCgroupV1(root: string, path: string, clock: () => Clock = clockNow): Promise<CgroupSample | undefined> {
   const rel = normaliseCgroupPath(path);
   const at = (controller: string, file: string): Promise<string | undefined> => readOptional(join(root, controller, rel, file));
   const [cpuacctUsage, memoryUsage, memoryLimit, memoryStat, memoryOomControl, memswUsage, memswLimit, pidsCurrent] = await Promise.all([
@@ -71,7 +71,7 @@ export async function readCgroupV1(root: string, path: string): Promise<CgroupSa
     at('memory', 'memory.memsw.limit_in_bytes'),
     at('pids', 'pids.current'),
   ]);
-  const clock = clockNow();
+  const now = clock();
   if (cpuacctUsage === undefined && memoryUsage === undefined && pidsCurrent === undefined) return undefined;
-  return sampleV1({ cpuacctUsage, memoryUsage, memoryLimit, memoryStat, memoryOomControl, memswUsage, memswLimit, pidsCurrent }, clock);
+  return sampleV1({ cpuacctUsage, memoryUsage, memoryLimit, memoryStat, memoryOomControl, memswUsage, memswLimit, pidsCurrent }, now);
 }

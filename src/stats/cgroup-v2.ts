@@ -55,7 +55,7 @@ export function sampleV2(f: V2Files, clock: Clock): CgroupSample {
 }
 
 /** Reads the cgroup at `path` under the unified mount `root`; undefined when it does not exist. */
-export async function readCgroupV2(root: string, path: string): Promise<CgroupSample | undefined> {
+export async function readCgroupV2(root: string, path: string, clock: () => Clock = clockNow): Promise<CgroupSample | undefined> {
   const dir = join(root, normaliseCgroupPath(path));
   const at = (file: string): Promise<string | undefined> => readOptional(join(dir, file));
   const [cpuStat, memoryCurrent, memoryMax, memoryStat, memoryEvents, swapCurrent, swapMax, pidsCurrent] = await Promise.all([
@@ -68,8 +68,8 @@ export async function readCgroupV2(root: string, path: string): Promise<CgroupSa
     at('memory.swap.max'),
     at('pids.current'),
   ]);
-  const clock = clockNow();
+  const now = clock();
   // cpu.stat exists in every v2 cgroup, whatever controllers are enabled.
   if (cpuStat === undefined && memoryCurrent === undefined) return undefined;
-  return sampleV2({ cpuStat, memoryCurrent, memoryMax, memoryStat, memoryEvents, swapCurrent, swapMax, pidsCurrent }, clock);
+  return sampleV2({ cpuStat, memoryCurrent, memoryMax, memoryStat, memoryEvents, swapCurrent, swapMax, pidsCurrent }, now);
 }

@@ -3,7 +3,7 @@
 // host (this one) has per-controller hierarchies there.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CgroupSample } from './cgroup-parse.js';
+import { clockNow, type CgroupSample, type Clock } from './cgroup-parse.js';
 import { readCgroupV1 } from './cgroup-v1.js';
 import { readCgroupV2 } from './cgroup-v2.js';
 
@@ -26,6 +26,8 @@ export class CgroupReader {
   constructor(
     readonly root = DEFAULT_CGROUP_ROOT,
     version?: CgroupVersion,
+    /** Injectable for tests (rates over a known interval). */
+    private readonly clock: () => Clock = clockNow,
   ) {
     if (version) this.version = Promise.resolve(version);
   }
@@ -38,7 +40,7 @@ export class CgroupReader {
 
   /** Sample of the cgroup at `path` (relative to the hierarchy root); undefined when it does not exist. */
   async read(path: string): Promise<CgroupSample | undefined> {
-    return (await this.cgroupVersion()) === 2 ? readCgroupV2(this.root, path) : readCgroupV1(this.root, path);
+    return (await this.cgroupVersion()) === 2 ? readCgroupV2(this.root, path, this.clock) : readCgroupV1(this.root, path, this.clock);
   }
 }
 
