@@ -12,6 +12,7 @@ import { installDefaultNetwork } from '../pod/cni/default-network.js';
 import { NetworkWatch } from '../pod/cni/network-watch.js';
 import { podHandlers } from '../cri/pod-service.js';
 import { SandboxManager } from '../pod/sandbox-manager.js';
+import { CatatonitInfra } from '../pod/infra.js';
 import { socketPathOf } from '../client/cri-client.js';
 import type { Logger } from '../util/log.js';
 import { acquirePidLock } from './pid-lock.js';
@@ -56,7 +57,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     await images.init();
     // Containers register their LayerUsers (images.addLayerUsers) before this first GC.
     await images.collectGarbage();
-    const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: undefined });
+    const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log) });
     await pods.init();
     const handlers: Handlers = { ...runtimeInfoHandlers(ctx) };
     Object.assign(handlers, imageHandlers(images));

@@ -39,7 +39,10 @@ export interface PodMembers {
 
 /** Starts and stops the infra process (catatonit -P) holding a pod's shared PID namespace. */
 export interface InfraRunner {
-  start(pod: PodRecord): Promise<InfraRecord>;
+  /** Where the infra container will be (no side effects): recorded in the intent so a crash can undo it. */
+  plan(pod: PodRecord): InfraRecord;
+  /** Creates and starts it; resolves with its pid. */
+  start(pod: PodRecord, infra: InfraRecord): Promise<number>;
   /** Idempotent: a gone process or container is fine. */
   stop(infra: InfraRecord): Promise<void>;
   isRunning(infra: InfraRecord): Promise<boolean>;
@@ -107,6 +110,7 @@ export class SandboxManager {
       handlers: Object.keys(this.o.config.runtime.handlers),
       defaultHandler: this.o.config.runtime.default_handler,
       nodeHostname: nodeHostname(),
+      cgroupManager: this.o.config.runtime.cgroup_manager,
     });
     const pending = this.inflight.get(plan.key);
     if (pending) return pending;
@@ -215,6 +219,10 @@ export class SandboxManager {
       cgroupParent: plan.cgroupParent,
       ips: [],
     };
+    if (plan.needsInfra) {
+      if (!this.o.infra) throw failedPrecondition('runtime', 'the pod shares a PID namespace (pid: POD) but no infra process can be run: conmon or catatonit is missing');
+      rec.infra = this.o.infra.plan(rec);
+    }
     if (!plan.hostNetwork) {
       const net = await this.o.network.get();
       if (!net.network) throw failedPrecondition('network', `no usable CNI network: ${net.message ?? 'unknown reason'}`);
@@ -251,7 +259,7 @@ export class SandboxManager {
     });
     await Promise.all([this.nsRootReady, createPodDir(rec.files)]);
     await settleAll([pinNamespaces(rec.pins, { hostname: rec.hostname }), this.writeStaticFiles(rec, plan)]);
-    await settleAll([this.attachNetwork(rec).then(() => applySysctls(rec.pins, plan.sysctls)).then(() => this.writeHosts(rec, plan)), this.startInfra(rec, plan)]);
+    await settleAll([this.attachNetwork(rec).then(() => applySysctls(rec.pins, plan.sysctls)).then(() => this.writeHosts(rec, plan)), this.startInfra(rec)]);
   }
 
   private async writeStaticFiles(rec: PodRecord, plan: PodPlan): Promise<void> {
@@ -302,16 +310,18 @@ export class SandboxManager {
     };
   }
 
-  private async startInfra(rec: PodRecord, plan: PodPlan): Promise<void> {
-    if (!plan.needsInfra) return;
-    if (!this.o.infra) throw failedPrecondition('runtime', 'the pod shares a PID namespace but no infra runner is available (runc/conmon missing?)');
-    rec.infra = await this.o.infra.start(rec);
+  private async startInfra(rec: PodRecord): Promise<void> {
+    if (!rec.infra || !this.o.infra) return;
+    rec.infra.released = false;
+    rec.infra.pid = await this.o.infra.start(rec, rec.infra);
   }
 
   private async stopInfra(rec: PodRecord): Promise<void> {
-    if (!rec.infra) return;
-    if (this.o.infra) await this.o.infra.stop(rec.infra);
+    if (!rec.infra || rec.infra.released) return;
+    if (!this.o.infra) throw failedPrecondition('runtime', `cannot stop the infra process of pod ${rec.id}: conmon or catatonit is missing`);
+    await this.o.infra.stop(rec.infra);
     delete rec.infra.pid;
+    rec.infra.released = true;
   }
 
   /** Undoes every step; each part is idempotent and runs even when another fails. */

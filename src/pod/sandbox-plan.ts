@@ -42,6 +42,12 @@ export interface PlanContext {
   defaultHandler: string;
   /** Used as the hostname when the config gives none. */
   nodeHostname: string;
+  cgroupManager: 'cgroupfs' | 'systemd';
+}
+
+/** Where pods without linux.cgroup_parent (crictl's default) put their cgroups. */
+export function defaultCgroupParent(manager: 'cgroupfs' | 'systemd'): string {
+  return manager === 'systemd' ? 'system.slice' : '/berth';
 }
 
 export function podKey(m: PodMetadata): string {
@@ -77,7 +83,7 @@ export function planPod(config: PodSandboxConfig | undefined, runtimeHandler: st
   validateHostname(config.hostname);
   const sysctls = classifySysctls(linux?.sysctls ?? {}, { net: hostNetwork, ipc: hostIpc, uts: hostNetwork });
 
-  const cgroupParent = linux?.cgroupParent ?? '';
+  const cgroupParent = linux?.cgroupParent || defaultCgroupParent(ctx.cgroupManager);
   if (cgroupParent.split('/').includes('..')) throw invalidArgument('cri', `linux.cgroup_parent "${cgroupParent}" must not contain ".."`);
 
   const dns = config.dnsConfig;

@@ -47,9 +47,12 @@ export interface InfraRecord {
   /** The OCI container id of the infra process (catatonit -P). */
   id: string;
   bundle: string;
+  /** Runtime handler name. */
   runtime: string;
   runtimeRoot: string;
   pid?: number;
+  /** Stopped and deleted from the runtime (a stop need not run the runtime again). */
+  released?: boolean;
 }
 
 export interface PodRecord {

@@ -11,6 +11,7 @@ import { parseMountPoints } from '../../src/pod/mounts.js';
 import { pickNodeIps } from '../../src/pod/node-info.js';
 import { planPod, podKey } from '../../src/pod/sandbox-plan.js';
 import { nsPinPaths } from '../../src/pod/namespaces.js';
+import { infraCgroupsPath, infraSpec } from '../../src/pod/infra-spec.js';
 
 const isInvalid = (e: unknown): boolean => e instanceof BerthError && e.code === Code.InvalidArgument;
 const noHost = { net: false, ipc: false, uts: false };
@@ -124,7 +125,7 @@ test('node IPs: first global IPv4 then IPv6, loopback and link-local skipped', (
   assert.deepEqual(ips, ['192.0.2.2', 'fd00::2']);
 });
 
-const ctx = { handlers: ['runc', 'crun'], defaultHandler: 'runc', nodeHostname: 'node1' };
+const ctx = { handlers: ['runc', 'crun'], defaultHandler: 'runc', nodeHostname: 'node1', cgroupManager: 'cgroupfs' as const };
 const base = (over: Record<string, unknown> = {}): PodSandboxConfig =>
   PodSandboxConfig.fromJSON({ metadata: { name: 'web', namespace: 'default', uid: 'u1', attempt: 0 }, ...over });
 
@@ -136,6 +137,9 @@ test('plan: crictl defaults give a pod with its own net/uts/ipc and an infra pro
   assert.equal(p.needsInfra, true, 'pid POD is the proto3 zero value');
   assert.equal(p.hostname, 'web-0');
   assert.equal(p.key, 'web_default_u1_0');
+  assert.equal(p.cgroupParent, '/berth', 'default cgroup parent (cgroupfs)');
+  assert.equal(planPod(base({ linux: { cgroup_parent: '/kubepods/besteffort/podu1' } }), '', ctx).cgroupParent, '/kubepods/besteffort/podu1');
+  assert.equal(planPod(base(), '', { ...ctx, cgroupManager: 'systemd' }).cgroupParent, 'system.slice');
   assert.equal(podKey(p.metadata), p.key);
 });
 
@@ -178,4 +182,20 @@ test('plan: refusals are InvalidArgument', () => {
   assert.throws(() => planPod(base({ hostname: 'bad_name' }), '', ctx), isInvalid);
   assert.throws(() => planPod(base({ linux: { cgroup_parent: '/kubepods/../x' } }), '', ctx), isInvalid);
   assert.throws(() => planPod(base({ annotations: { 'kubernetes.io/ingress-bandwidth': 'fast' } }), '', ctx), isInvalid);
+});
+
+test('infra spec: catatonit -P as PID 1, joining the pinned namespaces, no oomScoreAdj', () => {
+  const spec = infraSpec({ podId: 'p1', podName: 'web', podNamespace: 'default', podUid: 'u1', rootfs: '/var/lib/berth/infra/rootfs', pins: { net: '/n', uts: '/u' }, cgroupsPath: '/berth/p1' }) as {
+    process: { args: string[]; oomScoreAdj?: number; capabilities: { bounding: string[] } };
+    root: { path: string; readonly: boolean };
+    linux: { namespaces: { type: string; path?: string }[]; cgroupsPath: string };
+  };
+  assert.deepEqual(spec.process.args, ['/catatonit', '-P']);
+  assert.equal(spec.process.oomScoreAdj, undefined);
+  assert.deepEqual(spec.process.capabilities.bounding, []);
+  assert.deepEqual(spec.root, { path: '/var/lib/berth/infra/rootfs', readonly: true });
+  assert.deepEqual(spec.linux.namespaces, [{ type: 'pid' }, { type: 'mount' }, { type: 'network', path: '/n' }, { type: 'uts', path: '/u' }], 'no ipc entry: host IPC');
+  assert.equal(spec.linux.cgroupsPath, '/berth/p1');
+  assert.equal(infraCgroupsPath('/kubepods/pod1/', 'abc', 'cgroupfs'), '/kubepods/pod1/abc');
+  assert.equal(infraCgroupsPath('kubepods-pod1.slice', 'abc', 'systemd'), 'kubepods-pod1.slice:berth:abc');
 });

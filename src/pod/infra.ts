@@ -1,0 +1,125 @@
+// The infra process of a pod that shares one PID namespace: `catatonit -P`,
+// run by the pod's OCI runtime under conmon like any container (so it keeps
+// running while berthd restarts). Its container id is the pod id; its bundle
+// is <state>/pods/<id>/infra; its rootfs (<root>/infra/rootfs) holds only a
+// copy of the static catatonit binary, refreshed once per berthd start.
+import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BerthConfig } from '../config/schema.js';
+import { resolveBinary } from '../oci/binaries.js';
+import { conmonCreate } from '../oci/conmon.js';
+import { OciRuntime } from '../oci/runtime.js';
+import { BerthError, Code, failedPrecondition } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { INFRA_BINARY, infraCgroupsPath, infraSpec } from './infra-spec.js';
+import type { InfraRunner } from './sandbox-manager.js';
+import type { InfraRecord, PodRecord } from './sandbox-store.js';
+
+export interface CatatonitInfraOptions {
+  config: BerthConfig;
+  log: Logger;
+  conmonPath: string;
+  catatonitPath: string;
+}
+
+export class CatatonitInfra implements InfraRunner {
+  private rootfsReady: Promise<string> | undefined;
+  private readonly runtimes = new Map<string, Promise<string | undefined>>();
+
+  constructor(private readonly o: CatatonitInfraOptions) {}
+
+  /** The runner, or undefined when conmon or catatonit is missing (pods then need pid != POD). */
+  static async create(config: BerthConfig, log: Logger): Promise<CatatonitInfra | undefined> {
+    const [conmonPath, catatonitPath] = await Promise.all([resolveBinary(config.runtime.conmon_path), resolveBinary('catatonit')]);
+    if (!conmonPath || !catatonitPath) {
+      log.warn('no infra process available: pods sharing a PID namespace will fail', { conmon: conmonPath ?? 'missing', catatonit: catatonitPath ?? 'missing' });
+      return undefined;
+    }
+    return new CatatonitInfra({ config, log, conmonPath, catatonitPath });
+  }
+
+  plan(pod: PodRecord): InfraRecord {
+    const h = this.o.config.runtime.handlers[pod.runtimeHandler];
+    return { id: pod.id, bundle: join(pod.files.dir, 'infra'), runtime: pod.runtimeHandler, runtimeRoot: h?.root ?? '' };
+  }
+
+  async start(pod: PodRecord, infra: InfraRecord): Promise<number> {
+    const { runtime, path } = await this.runtimeFor(infra.runtime, infra.runtimeRoot);
+    const rootfs = await this.rootfs();
+    const bundle = infra.bundle;
+    const exitDir = join(bundle, 'exits');
+    const socketDir = join(this.o.config.storage.state, 'sockets');
+    const manager = this.o.config.runtime.cgroup_manager;
+    await Promise.all([mkdir(exitDir, { recursive: true, mode: 0o700 }), mkdir(socketDir, { recursive: true, mode: 0o700 })]);
+    const spec = infraSpec({
+      podId: pod.id,
+      podName: pod.metadata.name,
+      podNamespace: pod.metadata.namespace,
+      podUid: pod.metadata.uid,
+      rootfs,
+      pins: pod.pins,
+      cgroupsPath: infraCgroupsPath(pod.cgroupParent, pod.id, manager),
+    });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
+    const created = await conmonCreate({
+      conmonPath: this.o.conmonPath,
+      runtimePath: path,
+      runtimeArgs: [...runtime.globalArgs, ...(manager === 'systemd' ? ['--systemd-cgroup'] : [])],
+      id: infra.id,
+      name: `infra-${pod.metadata.name}`,
+      bundle,
+      logPath: join(bundle, 'infra.log'),
+      exitDir,
+      persistDir: bundle,
+      socketDir,
+    });
+    await runtime.start(infra.id);
+    return created.pid;
+  }
+
+  async stop(infra: InfraRecord): Promise<void> {
+    const { runtime } = await this.runtimeFor(infra.runtime, infra.runtimeRoot);
+    // catatonit has nothing to save: kill and delete in one call (conmon then records the exit and leaves).
+    await runtime.delete(infra.id, { force: true });
+  }
+
+  async isRunning(infra: InfraRecord): Promise<boolean> {
+    const { runtime } = await this.runtimeFor(infra.runtime, infra.runtimeRoot);
+    return (await runtime.stateOrUndefined(infra.id))?.status === 'running';
+  }
+
+  private async runtimeFor(handler: string, rootOverride?: string): Promise<{ runtime: OciRuntime; path: string; root: string }> {
+    const h = this.o.config.runtime.handlers[handler];
+    if (!h) throw failedPrecondition('runtime', `runtime handler "${handler}" is no longer configured`);
+    let resolved = this.runtimes.get(handler);
+    if (!resolved) {
+      resolved = resolveBinary(h.path);
+      this.runtimes.set(handler, resolved);
+    }
+    const path = await resolved;
+    if (!path) throw failedPrecondition('runtime', `OCI runtime "${h.path}" of handler "${handler}" not found`);
+    const root = rootOverride ?? h.root;
+    return { runtime: new OciRuntime({ name: handler, path, root }), path, root };
+  }
+
+  private rootfs(): Promise<string> {
+    this.rootfsReady ??= this.prepareRootfs().catch((e: unknown) => {
+      this.rootfsReady = undefined;
+      throw new BerthError(Code.Internal, 'storage', `cannot prepare the infra rootfs: ${String(e)}`);
+    });
+    return this.rootfsReady;
+  }
+
+  private async prepareRootfs(): Promise<string> {
+    const rootfs = join(this.o.config.storage.root, 'infra', 'rootfs');
+    await Promise.all(['proc', 'dev'].map((d) => mkdir(join(rootfs, d), { recursive: true, mode: 0o755 })));
+    // Copy then rename: running infra processes keep the old inode.
+    const target = join(rootfs, INFRA_BINARY);
+    const tmp = `${target}.tmp`;
+    await rm(tmp, { force: true });
+    await copyFile(this.o.catatonitPath, tmp);
+    await chmod(tmp, 0o755);
+    await rename(tmp, target);
+    return rootfs;
+  }
+}
