@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PodSandboxState } from '../../src/api/gen/api.js';
@@ -41,6 +41,7 @@ async function assertGone(d: TestDaemon, net: TestNetwork, id: string): Promise<
   await assert.rejects(access(join(d.root, 'pods', `${id}.json`)), /ENOENT/, 'no record');
   assert.deepEqual(await net.allocations(), [], 'no host-local IP allocation');
   assert.deepEqual(await natRulesContaining(id), [], 'no iptables rules (portmap, ipMasq) for the pod');
+  for (const c of await readdir('/sys/fs/cgroup')) await assert.rejects(access(join('/sys/fs/cgroup', c, 'berth', id)), /ENOENT/, `no ${c} cgroup`);
 }
 
 function nsenter(pin: string, flag: '--net' | '--uts' | '--ipc', cmd: string[]): Promise<string> {
@@ -54,7 +55,8 @@ test('a pod gets its own namespaces, an IP that answers, its files, and leaves n
     labels: { app: 'web', tier: 'front' },
     annotations: { note: 'hello' },
     dns_config: { servers: ['10.96.0.10'], searches: ['berth-test.svc.cluster.local', 'cluster.local'], options: ['ndots:5'] },
-    linux: { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0', 'kernel.shm_rmid_forced': '1' }, security_context: { namespace_options: { pid: 2 } } },
+    // No namespace_options: pid POD (the proto3 default), so the pod gets an infra process.
+    linux: { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0', 'kernel.shm_rmid_forced': '1' } },
   });
   const { podSandboxId: id } = await d.client.call(RunPodSandbox, { config });
   assert.match(id, /^[0-9a-f]{64}$/);
@@ -67,7 +69,7 @@ test('a pod gets its own namespaces, an IP that answers, its files, and leaves n
   assert.deepEqual(s.annotations, { note: 'hello' });
   assert.equal(s.runtimeHandler, 'runc');
   assert.ok(s.createdAt > BigInt(Date.now() - 60_000) * 1_000_000n, 'created_at in ns');
-  assert.equal(s.linux?.namespaces?.options?.pid, 2);
+  assert.equal(s.linux?.namespaces?.options?.pid, 0);
   const ip = s.network!.ip;
   assert.ok(ip.startsWith(net.subnet.split('.').slice(0, 3).join('.')), `${ip} in ${net.subnet}`);
   const info = JSON.parse(st.info.info ?? '{}') as { namespacePins: Record<string, string>; files: Record<string, string> };
