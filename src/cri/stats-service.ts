@@ -71,8 +71,7 @@ export function statsHandlers(source: StatsSource, collector: StatsCollector, o:
     };
   };
 
-  const measurePod = async (p: StatsPod): Promise<PodSandboxStats> => {
-    const members = source.containers().filter((c) => c.podId === p.id && c.state !== 'creating');
+  const measurePod = async (p: StatsPod, members: readonly StatsContainer[]): Promise<PodSandboxStats> => {
     const [measured, own, net] = await Promise.all([
       mapLimit(members, limit, measureContainer),
       readCgroup(p.id, p.cgroupParent),
@@ -128,15 +127,28 @@ export function statsHandlers(source: StatsSource, collector: StatsCollector, o:
     PodSandboxStats: async (req) => {
       const p = resolveById(source.pods(), req.podSandboxId, 'pod sandbox');
       if (!p.ready) throw failedPrecondition('cri', `pod sandbox ${p.id} is not ready: it has no live stats`);
-      return { stats: await measurePod(p) };
+      return { stats: await measurePod(p, podMembers(source.containers()).get(p.id) ?? []) };
     },
 
     ListPodSandboxStats: async (req) => {
       const f = req.filter;
       const picked = source.pods().filter((p) => p.ready && (!f?.id || p.id.startsWith(f.id)) && matchesLabels(p.labels, f?.labelSelector));
-      const stats = await mapLimit(picked, limit, measurePod);
+      const members = podMembers(source.containers());
+      const stats = await mapLimit(picked, limit, (p) => measurePod(p, members.get(p.id) ?? []));
       if (!f?.id && Object.keys(f?.labelSelector ?? {}).length === 0) prune();
       return { stats };
     },
   };
+}
+
+/** Containers by pod, in source order ('creating' ones are not reported yet, as in ListContainers). */
+function podMembers(all: readonly StatsContainer[]): Map<string, StatsContainer[]> {
+  const out = new Map<string, StatsContainer[]>();
+  for (const c of all) {
+    if (c.state === 'creating') continue;
+    const list = out.get(c.podId);
+    if (list) list.push(c);
+    else out.set(c.podId, [c]);
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 // network namespace. Node cannot setns on its event-loop thread, so a helper
 // process reads it: `nsenter --net=<pinned netns> cat /proc/net/dev`
 // (/proc/net resolves to the reading process's namespace).
-import { runTool } from '../util/run-tool.js';
+import { nsenter } from '../util/nsenter.js';
 
 export interface NetDevCounters {
   name: string;
@@ -65,8 +65,8 @@ export function splitInterfaces(all: readonly NetDevCounters[], defaultName = DE
 
 const TIMEOUT_MS = 5_000;
 
-/** Typed wrapper of nsenter for this one read; the error names the command and its stderr. */
+/** Reads /proc/net/dev inside the namespace; a failure names the command and its stderr. */
 export async function readNetDevInNetns(netnsPath: string, timeoutMs = TIMEOUT_MS): Promise<NetDevCounters[]> {
-  const r = await runTool({ layer: 'stats', cmd: 'nsenter', args: [`--net=${netnsPath}`, '--', 'cat', '/proc/net/dev'], timeoutMs });
+  const r = await nsenter({ layer: 'stats', ns: { net: netnsPath }, argv: ['cat', '/proc/net/dev'], timeoutMs });
   return parseNetDev(r.stdout);
 }

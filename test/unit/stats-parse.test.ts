@@ -11,6 +11,7 @@ import { cgroupFsPath } from '../../src/stats/cgroup.js';
 import { CpuRateTracker } from '../../src/stats/cpu-rate.js';
 import { parseDuTotal } from '../../src/stats/du.js';
 import { parseNetDev, splitInterfaces } from '../../src/stats/net-stats.js';
+import { nsenterArgs } from '../../src/util/nsenter.js';
 
 const fixture = (name: string): Promise<string> => readFile(new URL(`../fixtures/stats/${name}`, import.meta.url), 'utf8');
 const clock = { timestampNs: 1_700_000_000_000_000_000n, monotonicNs: 5_000_000_000n };
@@ -185,4 +186,9 @@ test('pod aggregate: sums usage, drops limits', () => {
     pids: { current: 3n },
   });
   assert.equal(sumSamples([]), undefined);
+});
+
+test('nsenter arguments: namespaces in a fixed order, then the command', () => {
+  assert.deepEqual(nsenterArgs({ net: '/run/berth/ns/net/p' }, ['cat', '/proc/net/dev']), ['--net=/run/berth/ns/net/p', '--', 'cat', '/proc/net/dev']);
+  assert.deepEqual(nsenterArgs({ uts: '/u', net: '/n' }, ['true']), ['--net=/n', '--uts=/u', '--', 'true']);
 });
