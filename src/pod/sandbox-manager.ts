@@ -185,12 +185,15 @@ export class SandboxManager {
   private async create(plan: PodPlan, config: PodSandboxConfig): Promise<string> {
     const rec = await this.intent(plan, config);
     return this.withLock(rec.id, async () => {
-      await this.store.put(rec);
+      const ms: Record<string, number> = {};
+      const start = performance.now();
       try {
-        await this.setUp(rec, plan);
+        await timed(ms, 'intent', this.store.put(rec));
+        await this.setUp(rec, plan, ms);
         rec.phase = 'ready';
-        await this.store.put(rec);
-        this.o.log.info('pod ready', { pod: rec.id, name: plan.metadata.name, namespace: plan.metadata.namespace, ips: rec.ips });
+        await timed(ms, 'persist', this.store.put(rec));
+        ms.total = Math.round(performance.now() - start);
+        this.o.log.info('pod ready', { pod: rec.id, name: plan.metadata.name, namespace: plan.metadata.namespace, ips: rec.ips, ms });
         return rec.id;
       } catch (e) {
         throw await this.rollback(rec, e);
@@ -251,15 +254,19 @@ export class SandboxManager {
 
   // ---- the steps -------------------------------------------------------
 
-  private async setUp(rec: PodRecord, plan: PodPlan): Promise<void> {
+  /** `ms` collects each step's duration (for the log: where a slow RunPodSandbox spent its time). */
+  private async setUp(rec: PodRecord, plan: PodPlan, ms: Record<string, number>): Promise<void> {
     // Made on first use: a berthd that never runs a pod leaves no mount behind.
     this.nsRootReady ??= ensureNsRoot(this.state).catch((e: unknown) => {
       this.nsRootReady = undefined;
       throw e;
     });
     await Promise.all([this.nsRootReady, createPodDir(rec.files)]);
-    await settleAll([pinNamespaces(rec.pins, { hostname: rec.hostname }), this.writeStaticFiles(rec, plan)]);
-    await settleAll([this.attachNetwork(rec).then(() => applySysctls(rec.pins, plan.sysctls)).then(() => this.writeHosts(rec, plan)), this.startInfra(rec)]);
+    await settleAll([timed(ms, 'namespaces', pinNamespaces(rec.pins, { hostname: rec.hostname })), timed(ms, 'files', this.writeStaticFiles(rec, plan))]);
+    const network = timed(ms, 'cni', this.attachNetwork(rec))
+      .then(() => timed(ms, 'sysctls', applySysctls(rec.pins, plan.sysctls)))
+      .then(() => this.writeHosts(rec, plan));
+    await settleAll([network, timed(ms, 'infra', this.startInfra(rec))]);
   }
 
   private async writeStaticFiles(rec: PodRecord, plan: PodPlan): Promise<void> {
@@ -334,10 +341,11 @@ export class SandboxManager {
         failures.push(e);
       }
     };
-    await step(() => this.stopInfra(rec));
-    await step(() => this.detachNetwork(rec));
+    // The infra and the network go independently (DEL does not need the infra gone; both are slow tools).
+    await Promise.all([step(() => this.stopInfra(rec)), step(() => this.detachNetwork(rec))]);
+    // One umount for the pins and shm, then the pin files.
+    await step(() => unmountAll([...NS_KINDS.map((k) => rec.pins[k]).filter((p): p is string => !!p), rec.files.shm]));
     await step(() => unpinNamespaces(rec.pins));
-    await step(() => unmountAll([rec.files.shm]));
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) {
       const first = failures[0] instanceof BerthError ? failures[0] : undefined;
@@ -429,6 +437,16 @@ export class SandboxManager {
       if (this.locks.get(id) === tail) this.locks.delete(id);
     });
     return next;
+  }
+}
+
+/** Records how long `p` took under `name`. */
+async function timed<T>(ms: Record<string, number>, name: string, p: Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await p;
+  } finally {
+    ms[name] = Math.round((performance.now() - t) * 10) / 10;
   }
 }
 
