@@ -10,6 +10,7 @@
 import { access } from 'node:fs/promises';
 import { errnoCode } from '../util/errors.js';
 import { duDiskUsage } from './du.js';
+import { Semaphore } from './limit.js';
 
 export interface DiskUsage {
   bytes: bigint;
@@ -24,6 +25,8 @@ export interface DiskUsageSample extends DiskUsage {
 export interface FsUsageCacheOptions {
   ttlMs?: number;
   maxEntries?: number;
+  /** Measurements running at once, across all callers (each is two du processes). */
+  maxConcurrent?: number;
   /** Injectable for tests; defaults to du. */
   measure?: (dir: string) => Promise<DiskUsage>;
   now?: () => number;
@@ -41,12 +44,14 @@ export class FsUsageCache {
   private readonly maxEntries: number;
   private readonly measure: (dir: string) => Promise<DiskUsage>;
   private readonly now: () => number;
+  private readonly slots: Semaphore;
 
   constructor(o: FsUsageCacheOptions = {}) {
     this.ttlMs = o.ttlMs ?? 5_000;
     this.maxEntries = o.maxEntries ?? 4096;
     this.measure = o.measure ?? duDiskUsage;
     this.now = o.now ?? Date.now;
+    this.slots = new Semaphore(o.maxConcurrent ?? 4);
   }
 
   /** Usage of `dir` for `key` (a container id); undefined when the directory does not exist. Concurrent callers share one measurement. */
@@ -84,7 +89,7 @@ export class FsUsageCache {
       if (errnoCode(e) === 'ENOENT') return undefined;
       throw e;
     }
-    const u = await this.measure(dir);
+    const u = await this.slots.run(() => this.measure(dir));
     return { ...u, timestampNs: BigInt(Date.now()) * 1_000_000n };
   }
 }

@@ -12,6 +12,7 @@ import { CpuRateTracker } from '../../src/stats/cpu-rate.js';
 import { parseDuTotal } from '../../src/stats/du.js';
 import { parseNetDev, splitInterfaces } from '../../src/stats/net-stats.js';
 import { nsenterArgs } from '../../src/util/nsenter.js';
+import { mapLimit, Semaphore } from '../../src/stats/limit.js';
 
 const fixture = (name: string): Promise<string> => readFile(new URL(`../fixtures/stats/${name}`, import.meta.url), 'utf8');
 const clock = { timestampNs: 1_700_000_000_000_000_000n, monotonicNs: 5_000_000_000n };
@@ -191,4 +192,25 @@ test('pod aggregate: sums usage, drops limits', () => {
 test('nsenter arguments: namespaces in a fixed order, then the command', () => {
   assert.deepEqual(nsenterArgs({ net: '/run/berth/ns/net/p' }, ['cat', '/proc/net/dev']), ['--net=/run/berth/ns/net/p', '--', 'cat', '/proc/net/dev']);
   assert.deepEqual(nsenterArgs({ uts: '/u', net: '/n' }, ['true']), ['--net=/n', '--uts=/u', '--', 'true']);
+});
+
+test('semaphore bounds concurrency and passes slots in order', async () => {
+  const sem = new Semaphore(2);
+  let running = 0;
+  let peak = 0;
+  const order: number[] = [];
+  await Promise.all(
+    Array.from({ length: 6 }, (_, i) =>
+      sem.run(async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 5));
+        order.push(i);
+        running--;
+      }),
+    ),
+  );
+  assert.equal(peak, 2);
+  assert.equal(order.length, 6);
+  assert.deepEqual(await mapLimit([3, 1, 2], 2, async (x) => x * 2), [6, 2, 4], 'mapLimit keeps input order');
 });
