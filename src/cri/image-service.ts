@@ -13,6 +13,7 @@ type ImageHandlers = Pick<Handlers, 'PullImage' | 'ListImages' | 'ImageStatus' |
 export function imageHandlers(images: Images): ImageHandlers {
   // Records are replaced, never mutated, so a record object identifies its answer.
   const cache = new WeakMap<ImageRecord, Image>();
+  let listed: { generation: number; res: { images: Image[] } } | undefined;
   const toImage = (r: ImageRecord): Image => {
     let img = cache.get(r);
     if (!img) {
@@ -43,7 +44,14 @@ export function imageHandlers(images: Images): ImageHandlers {
       return { imageRef: rec.id };
     },
 
-    ListImages: async (req) => ({ images: images.list(req.filter?.image?.image || undefined).map(toImage) }),
+    ListImages: async (req) => {
+      const filter = req.filter?.image?.image || undefined;
+      if (filter) return { images: images.list(filter).map(toImage) };
+      // The kubelet polls the full list: the same answer object while nothing changed
+      // (lets the transport reuse its encoding).
+      if (!listed || listed.generation !== images.generation) listed = { generation: images.generation, res: { images: images.list().map(toImage) } };
+      return listed.res;
+    },
 
     ImageStatus: async (req) => {
       const ref = requireImage(req.image, 'image');

@@ -37,6 +37,8 @@ export class ImageStore {
   /** Tag refs and digest refs → id. */
   private readonly byName = new Map<string, string>();
   private readonly disk: RecordStore<ImageRecord>;
+  /** Bumped on every change: answers derived from the records can be cached by it. */
+  generation = 0;
 
   constructor(dir: string) {
     this.disk = new RecordStore<ImageRecord>(dir);
@@ -136,11 +138,13 @@ export class ImageStore {
   }
 
   private index(r: ImageRecord): void {
+    this.generation++;
     this.byId.set(r.id, r);
     for (const n of [...r.repoTags, ...r.repoDigests]) this.byName.set(n, r.id);
   }
 
   private unindex(r: ImageRecord): void {
+    this.generation++;
     this.byId.delete(r.id);
     for (const n of [...r.repoTags, ...r.repoDigests]) if (this.byName.get(n) === r.id) this.byName.delete(n);
   }

@@ -140,6 +140,11 @@ export class Images {
     return r ? [r] : [];
   }
 
+  /** Changes whenever any image record changes. */
+  get generation(): number {
+    return this.store.generation;
+  }
+
   status(ref: string): ImageRecord | undefined {
     return this.store.resolve(ref);
   }
