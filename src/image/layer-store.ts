@@ -7,6 +7,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ensureDir, readJson, writeJsonAtomic } from '../store/atomic-file.js';
+import { BerthError, Code } from '../util/errors.js';
 import { hexOf } from './layout.js';
 import { unpackLayer } from './unpack/unpack-layer.js';
 
@@ -33,6 +34,13 @@ export interface LayerSource {
   open(): Promise<Readable>;
   signal?: AbortSignal;
   onBytes?: (n: number) => void;
+}
+
+const DOWNLOAD_ATTEMPTS = 3;
+const FINAL = new Set([Code.DataLoss, Code.FailedPrecondition, Code.Unauthenticated, Code.PermissionDenied, Code.NotFound, Code.InvalidArgument, Code.Cancelled]);
+
+function retryable(e: unknown): boolean {
+  return !(e instanceof BerthError && FINAL.has(e.code));
 }
 
 /** A counting semaphore: bounds concurrent layer downloads (as containerd's max_concurrent_downloads). */
@@ -104,7 +112,18 @@ export class LayerStore {
     return p;
   }
 
+  /** A download cut mid-stream is tried again from scratch; verification and policy failures are not. */
   private async extract(chainId: string, src: LayerSource): Promise<LayerRecord> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.extractOnce(chainId, src);
+      } catch (e) {
+        if (attempt >= DOWNLOAD_ATTEMPTS || !retryable(e)) throw e;
+      }
+    }
+  }
+
+  private async extractOnce(chainId: string, src: LayerSource): Promise<LayerRecord> {
     const release = await this.slots.acquire();
     const work = join(this.tmp, `unpack-${hexOf(chainId).slice(0, 16)}-${randomBytes(4).toString('hex')}`);
     try {

@@ -261,6 +261,18 @@ describe('mirrors, verification, sharing, crashes', () => {
     assert.equal((await pull(d, ref)).imageRef, images.layered.imageId);
   });
 
+  it('a download cut mid-stream is retried from scratch', async (t) => {
+    const proxy = await startProxy(reg.url);
+    t.after(() => proxy.close());
+    const d = await startDaemon();
+    t.after(() => d.cleanup());
+    const layer = images.busybox.layers[0]?.digest as string;
+    proxy.cutOnce.add(layer);
+    assert.equal((await pull(d, `${proxy.host}/busybox:latest`)).imageRef, images.busybox.imageId);
+    assert.equal(proxy.blobGets(layer), 2);
+    assert.deepEqual(await readdir(join(d.root, 'image/tmp')), []);
+  });
+
   it('concurrent pulls of images sharing a layer fetch that blob once', async (t) => {
     const proxy = await startProxy(reg.url);
     t.after(() => proxy.close());

@@ -12,6 +12,8 @@ export interface RegistryProxy {
   corrupt: Set<string>;
   /** Blob digests of which only the first bytes are sent, then nothing. */
   stall: Set<string>;
+  /** Blob digests whose next download is cut mid-stream (connection destroyed), once each. */
+  cutOnce: Set<string>;
   /** Resolves once a stalled blob started flowing. */
   stalled: Promise<void>;
   blobGets(digest: string): number;
@@ -23,6 +25,7 @@ export async function startProxy(upstream: string): Promise<RegistryProxy> {
   const hits = new Map<string, number>();
   const corrupt = new Set<string>();
   const stall = new Set<string>();
+  const cutOnce = new Set<string>();
   let markStalled: () => void = () => undefined;
   const stalled = new Promise<void>((r) => (markStalled = r));
   const server = http.createServer((req, res) => {
@@ -39,6 +42,12 @@ export async function startProxy(upstream: string): Promise<RegistryProxy> {
           const b = Buffer.concat(parts);
           b[Math.floor(b.length / 2)] ^= 0xff;
           res.end(b);
+        });
+      } else if (digest && cutOnce.has(digest) && ur.statusCode === 200) {
+        cutOnce.delete(digest);
+        ur.once('data', (c: Buffer) => {
+          res.write(c.subarray(0, Math.min(c.length, 4096)), () => res.destroy());
+          ur.destroy();
         });
       } else if (digest && stall.has(digest) && ur.statusCode === 200) {
         ur.once('data', (c: Buffer) => {
@@ -59,6 +68,7 @@ export async function startProxy(upstream: string): Promise<RegistryProxy> {
     hits,
     corrupt,
     stall,
+    cutOnce,
     stalled,
     blobGets: (d) => [...hits.entries()].filter(([k]) => k.startsWith('GET ') && k.endsWith(`/blobs/${d}`)).reduce((n, [, v]) => n + v, 0),
     close: () =>
