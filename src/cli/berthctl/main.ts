@@ -8,6 +8,11 @@ import { VERSION } from '../../version.js';
 const VERBS: Record<string, { summary: string; load: () => Promise<{ verb: Verb }> }> = {
   version: { summary: 'Display runtime version information', load: () => import('./verbs/version.js') },
   info: { summary: 'Display information of the container runtime', load: () => import('./verbs/info.js') },
+  runp: { summary: 'Run a new pod', load: () => import('./verbs/runp.js') },
+  pods: { summary: 'List pods', load: () => import('./verbs/pods.js') },
+  inspectp: { summary: 'Display the status of one or more pods', load: () => import('./verbs/inspectp.js') },
+  stopp: { summary: 'Stop one or more running pods', load: () => import('./verbs/stopp.js') },
+  rmp: { summary: 'Remove one or more pods', load: () => import('./verbs/rmp.js') },
   pull: { summary: 'Pull an image from a registry', load: () => import('./verbs/pull.js') },
   images: { summary: 'List images', load: () => import('./verbs/images.js') },
   inspecti: { summary: 'Return the status of one or more images', load: () => import('./verbs/inspecti.js') },
