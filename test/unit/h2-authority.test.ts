@@ -6,7 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import * as grpc from '@grpc/grpc-js';
+import { ListContainersRequest, ListContainersResponse, VersionRequest, VersionResponse } from '../../src/api/gen/api.js';
+import { ListContainers, Version } from '../../src/api/methods.js';
+import { startGrpcServer } from '../../src/api/server.js';
+import { Code } from '../../src/util/errors.js';
+import { silentLogger } from '../../src/util/log.js';
 import {
   AuthorityRewriter,
   CONNECTION_PREFACE,
@@ -263,94 +267,75 @@ describe('repairAuthority with node:http2', () => {
   });
 });
 
-describe('repairAuthority with grpc-js (the daemon setup) and rawGrpcCall', () => {
-  const echo: grpc.ServiceDefinition = {
-    Echo: {
-      path: '/test.Echo/Echo',
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (b: Buffer) => b,
-      requestDeserialize: (b: Buffer) => b,
-      responseSerialize: (b: Buffer) => b,
-      responseDeserialize: (b: Buffer) => b,
-    },
-    Big: {
-      path: '/test.Echo/Big',
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (b: Buffer) => b,
-      requestDeserialize: (b: Buffer) => b,
-      responseSerialize: (b: Buffer) => b,
-      responseDeserialize: (b: Buffer) => b,
-    },
-  };
+describe('repairAuthority with the daemon\'s gRPC server and rawGrpcCall', () => {
+  // The daemon's own server (src/api/server.ts) with two CRI methods standing in
+  // for an echo and a large answer.
+  const ECHO = Version.path;
+  const BIG = ListContainers.path;
 
-  async function startGrpc(wrap: boolean): Promise<{ path: string; close(): void }> {
-    const server = new grpc.Server();
-    server.addService(echo, {
-      Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.concat([Buffer.from('echo:'), call.request])),
-      Big: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.alloc(call.request.readUInt32BE(0), 1)),
-    });
-    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  async function startGrpc(wrap: boolean): Promise<{ path: string; close(): Promise<void> }> {
     const path = socketPath();
-    const sockets = new Set<net.Socket>();
-    const netServer = net.createServer((s) => {
-      sockets.add(s);
-      injector.injectConnection(wrap ? repairAuthority(s) : s);
-    });
-    await new Promise<void>((resolve) => netServer.listen(path, resolve));
-    return {
-      path,
-      close: () => {
-        for (const s of sockets) s.destroy();
-        netServer.close();
-        injector.destroy();
-        server.forceShutdown();
+    const server = await startGrpcServer({
+      socketPath: path,
+      maxMessageSize: 16 << 20,
+      log: silentLogger,
+      wrapConnection: wrap ? repairAuthority : undefined,
+      handlers: {
+        Version: async (req) => ({ version: `echo:${req.version}`, runtimeName: '', runtimeVersion: '', runtimeApiVersion: '' }),
+        ListContainers: async (req) => ({
+          containers: Array.from({ length: Number(req.filter?.id ?? '0') }, (_, i) => ({
+            id: String(i).padStart(64, '0'), podSandboxId: 'p'.repeat(64), metadata: undefined, image: undefined,
+            imageRef: '', state: 0, createdAt: 0n, labels: {}, annotations: {}, imageId: '',
+          })),
+        }),
       },
-    };
+    });
+    return { path, close: () => server.close() };
   }
+
+  const echoBody = (v: string): Uint8Array => VersionRequest.encode({ version: v }).finish();
+  const echoOf = (m: Uint8Array | undefined): string => VersionResponse.decode(m ?? new Uint8Array()).version;
 
   it('a unary call with a socket-path :authority succeeds', async () => {
     const s = await startGrpc(true);
     try {
-      const r = await rawGrpcCall(s.path, '/test.Echo/Echo', Buffer.from('hi'), OLD_AUTHORITY);
+      const r = await rawGrpcCall(s.path, ECHO, echoBody('hi'), OLD_AUTHORITY);
       assert.equal(r.status, 200);
       assert.equal(r.grpcStatus, '0');
-      assert.deepEqual(r.messages.map((m) => Buffer.from(m).toString()), ['echo:hi']);
+      assert.equal(echoOf(r.messages[0]), 'echo:hi');
       // a body in several DATA frames
-      const r2 = await rawGrpcCall(s.path, '/test.Echo/Echo', new Uint8Array(60_000).fill(7), OLD_AUTHORITY);
-      assert.equal(r2.messages[0]?.length, 60_005);
+      const r2 = await rawGrpcCall(s.path, ECHO, echoBody('x'.repeat(60_000)), OLD_AUTHORITY);
+      assert.equal(echoOf(r2.messages[0]).length, 60_005);
       // a response larger than the initial window: the client must give credit back
-      const size = Buffer.alloc(4);
-      size.writeUInt32BE(300_000);
-      const r3 = await rawGrpcCall(s.path, '/test.Echo/Big', size, OLD_AUTHORITY);
+      const r3 = await rawGrpcCall(s.path, BIG, ListContainersRequest.encode({ filter: { id: '3000', podSandboxId: '', labelSelector: {}, state: undefined } }).finish(), OLD_AUTHORITY);
       assert.equal(r3.grpcStatus, '0');
-      assert.equal(r3.messages[0]?.length, 300_000);
+      assert.equal(ListContainersResponse.decode(r3.messages[0] ?? new Uint8Array()).containers.length, 3000);
+      assert.ok((r3.messages[0]?.length ?? 0) > 300_000);
     } finally {
-      s.close();
+      await s.close();
     }
   });
 
   it('reports gRPC errors from trailers-only responses', async () => {
     const s = await startGrpc(true);
     try {
-      const r = await rawGrpcCall(s.path, '/test.Echo/Nope', Buffer.alloc(0), OLD_AUTHORITY);
+      const r = await rawGrpcCall(s.path, '/runtime.v1.RuntimeService/Nope', new Uint8Array(), OLD_AUTHORITY);
       assert.equal(r.status, 200);
-      assert.equal(r.grpcStatus, String(grpc.status.UNIMPLEMENTED));
+      assert.equal(r.grpcStatus, String(Code.Unimplemented));
       assert.deepEqual(r.messages, []);
     } finally {
-      s.close();
+      await s.close();
     }
   });
 
   it('without the wrapper the same call is reset', async () => {
     const s = await startGrpc(false);
     try {
-      await assert.rejects(rawGrpcCall(s.path, '/test.Echo/Echo', Buffer.from('hi'), OLD_AUTHORITY), /stream reset/);
-      const ok = await rawGrpcCall(s.path, '/test.Echo/Echo', Buffer.from('hi'), 'localhost');
+      await assert.rejects(rawGrpcCall(s.path, ECHO, echoBody('hi'), OLD_AUTHORITY), /stream reset/);
+      const ok = await rawGrpcCall(s.path, ECHO, echoBody('hi'), 'localhost');
       assert.equal(ok.grpcStatus, '0');
     } finally {
-      s.close();
+      await s.close();
     }
   });
 });
