@@ -12,7 +12,7 @@ import {
   SPDY3_DICTIONARY,
   SPDY3_DICTIONARY_ID,
 } from '../../src/protocol/spdy/zlib-headers.js';
-import { SpdyProtocolError, type Frame } from '../../src/protocol/spdy/frames.js';
+import { SpdyProtocolError, type Frame, type SpdyHeaders } from '../../src/protocol/spdy/frames.js';
 
 function roundTrip(frames: Frame[], chunkSize = 0): Frame[] {
   const w = new FrameWriter(new HeaderCompressor());
@@ -100,7 +100,7 @@ describe('SPDY header compression', () => {
   it('produces exactly what one continuous zlib stream decodes (as Go\'s spdystream reads it)', async () => {
     const c = new HeaderCompressor();
     const inflate = zlib.createInflate({ dictionary: SPDY3_DICTIONARY });
-    const blocks = [{ streamtype: 'stdin' }, { streamtype: 'stdout', big: 'x'.repeat(50_000) }, { streamtype: 'stderr' }];
+    const blocks: SpdyHeaders[] = [{ streamtype: 'stdin' }, { streamtype: 'stdout', big: 'x'.repeat(50_000) }, { streamtype: 'stderr' }];
     const expected = Buffer.concat(blocks.map((b) => encodeHeaderBlock(b)));
     const got: Buffer[] = [];
     inflate.on('data', (b: Buffer) => got.push(b));
