@@ -166,3 +166,26 @@ test('helpers: challenges, credentials, auth file hosts, endpoints', () => {
   assert.equal(endpointsFor('127.0.0.1:5000', {})[0]?.insecure, true);
   assert.equal(endpointsFor('quay.io', {})[0]?.insecure, false);
 });
+
+test('identity tokens are exchanged at the realm with a POST; registry tokens are sent as they are', async (t) => {
+  const auth = await serve(t, (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      assert.equal(req.method, 'POST');
+      assert.equal(form.get('grant_type'), 'refresh_token');
+      assert.equal(form.get('refresh_token'), 'REFRESH');
+      assert.equal(form.get('scope'), 'repository:a:pull');
+      res.end(JSON.stringify({ access_token: 'ACCESS' }));
+    });
+  });
+  const reg = await serve(t, (req, res) => {
+    if (req.headers.authorization === 'Bearer ACCESS' || req.headers.authorization === 'Bearer DIRECT') sendManifest(res);
+    else res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="${auth.url}/token",service="s"` }).end();
+  });
+  const c = client();
+  assert.equal((await c.repository(reg.host, 'a', credentialsFrom({ identityToken: 'REFRESH', username: 'u' })).getManifest('t')).digest, digest);
+  assert.equal((await c.repository(reg.host, 'a', credentialsFrom({ registryToken: 'DIRECT' })).getManifest('t')).digest, digest);
+  assert.deepEqual(auth.hits, ['POST /token']);
+});

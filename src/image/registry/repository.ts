@@ -168,14 +168,20 @@ export class Repository {
     }
   }
 
+  /** Read once per pull and endpoint (auth files may change between pulls). */
+  private readonly fileCreds = new Map<string, Promise<Credentials | undefined>>();
+
   private async credsFor(ep: Endpoint): Promise<Credentials | undefined> {
     // Credentials given for the registry go to the registry only, not to its mirrors.
     if (!ep.mirror && this.creds) return this.creds;
-    try {
-      return await credentialsFromFiles(this.client.opts.authFiles, ep.host);
-    } catch (e) {
-      throw new BerthError(Code.FailedPrecondition, 'image', e instanceof Error ? e.message : String(e));
+    let p = this.fileCreds.get(ep.host);
+    if (!p) {
+      p = credentialsFromFiles(this.client.opts.authFiles, ep.host).catch((e: unknown) => {
+        throw new BerthError(Code.FailedPrecondition, 'image', e instanceof Error ? e.message : String(e));
+      });
+      this.fileCreds.set(ep.host, p);
     }
+    return p;
   }
 
   private mapError(ep: Endpoint, e: unknown, what: string): BerthError {
