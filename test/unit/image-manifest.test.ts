@@ -97,3 +97,8 @@ test('crictl formatting: sizes, ids, table', () => {
     'r/y                 <none>              ccccccccccccc       5B',
   ].join('\n'));
 });
+
+// Compile-time: the image subsystem is what the container subsystem looks images up in.
+import type { ImageLookup } from '../../src/container/deps.js';
+import type { Images } from '../../src/image/images.js';
+export const imagesAreAnImageLookup = (i: Images): ImageLookup => i;
