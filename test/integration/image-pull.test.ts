@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { access, lstat, readdir, readFile } from 'node:fs/promises';
+import { access, lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageFsInfo, ImageStatus, ListImages, PullImage, RemoveImage } from '../../src/api/methods.js';
 import { GrpcStatusError } from '../../src/client/cri-client.js';
@@ -225,6 +225,7 @@ describe('registry auth', () => {
     const { writeFile } = await import('node:fs/promises');
     const { makeTestDir } = await import('../support/daemon.js');
     const dir = await makeTestDir('authfile-');
+    t.after(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'config.json');
     await writeFile(file, JSON.stringify({ auths: { [`http://${r.host}`]: { auth: Buffer.from(`${r.username}:${r.password}`).toString('base64') } } }));
     const d = await startDaemon({ toml: `[image]\nauth_file = "${file}"\n` });
