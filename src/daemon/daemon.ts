@@ -59,6 +59,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     await images.collectGarbage();
     const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log) });
     await pods.init();
+    cleanups.push(() => pods.close());
     const handlers: Handlers = { ...runtimeInfoHandlers(ctx) };
     Object.assign(handlers, imageHandlers(images));
     Object.assign(handlers, podHandlers(pods));

@@ -1,15 +1,16 @@
 // The infra process of a pod that shares one PID namespace: `catatonit -P`,
 // run by the pod's OCI runtime under conmon like any container (so it keeps
 // running while berthd restarts). Its container id is the pod id; its bundle
-// is <state>/pods/<id>/infra; its rootfs (<root>/infra/rootfs) holds only a
+// is <state>/pods/<id>/infra; conmon reports its exit in <state>/infra-exits/<id>; its rootfs (<root>/infra/rootfs) holds only a
 // copy of the static catatonit binary, refreshed once per berthd start.
-import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import { access, chmod, copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BerthConfig } from '../config/schema.js';
 import { resolveBinary } from '../oci/binaries.js';
 import { conmonCreate } from '../oci/conmon.js';
 import { OciRuntime } from '../oci/runtime.js';
-import { BerthError, Code, failedPrecondition } from '../util/errors.js';
+import { BerthError, Code, errorMessage, failedPrecondition } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { INFRA_BINARY, infraCgroupsPath, infraSpec } from './infra-spec.js';
 import type { InfraRunner } from './sandbox-manager.js';
@@ -47,10 +48,12 @@ export class CatatonitInfra implements InfraRunner {
     const { runtime, path } = await this.runtimeFor(infra.runtime, infra.runtimeRoot);
     const rootfs = await this.rootfs();
     const bundle = infra.bundle;
-    const exitDir = join(bundle, 'exits');
+    const exitDir = this.exitDir;
     const socketDir = join(this.o.config.storage.state, 'sockets');
     const manager = this.o.config.runtime.cgroup_manager;
-    await Promise.all([mkdir(exitDir, { recursive: true, mode: 0o700 }), mkdir(socketDir, { recursive: true, mode: 0o700 })]);
+    await Promise.all([bundle, exitDir, socketDir].map((d) => mkdir(d, { recursive: true, mode: 0o700 }))).catch((e: unknown) => {
+      throw new BerthError(Code.Internal, 'storage', `cannot create the infra bundle: ${errorMessage(e)}`);
+    });
     const spec = infraSpec({
       podId: pod.id,
       podName: pod.metadata.name,
@@ -60,7 +63,9 @@ export class CatatonitInfra implements InfraRunner {
       pins: pod.pins,
       cgroupsPath: infraCgroupsPath(pod.cgroupParent, pod.id, manager),
     });
-    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 }).catch((e: unknown) => {
+      throw new BerthError(Code.Internal, 'storage', `cannot write the infra spec: ${errorMessage(e)}`);
+    });
     const created = await conmonCreate({
       conmonPath: this.o.conmonPath,
       runtimePath: path,
@@ -81,6 +86,30 @@ export class CatatonitInfra implements InfraRunner {
     const { runtime } = await this.runtimeFor(infra.runtime, infra.runtimeRoot);
     // catatonit has nothing to save: kill and delete in one call (conmon then records the exit and leaves).
     await runtime.delete(infra.id, { force: true });
+  }
+
+  /** conmon writes <id> here when an infra process exits; one watch serves every pod. */
+  get exitDir(): string {
+    return join(this.o.config.storage.state, 'infra-exits');
+  }
+
+  watchExits(onExit: (podId: string) => void): () => void {
+    let watcher: FSWatcher | undefined;
+    void mkdir(this.exitDir, { recursive: true, mode: 0o700 }).then(() => {
+      watcher = watch(this.exitDir, { persistent: false }, (_event, name) => {
+        if (name && /^[0-9a-f]{64}$/.test(name)) void access(join(this.exitDir, name)).then(() => onExit(name), () => undefined);
+      });
+      watcher.on('error', (e) => this.o.log.warn('infra exit watch failed', { error: String(e) }));
+    });
+    return () => watcher?.close();
+  }
+
+  async forgetExit(infra: InfraRecord): Promise<void> {
+    await rm(join(this.exitDir, infra.id), { force: true });
+  }
+
+  async reportedExits(): Promise<string[]> {
+    return (await readdir(this.exitDir).catch(() => [])).filter((n) => /^[0-9a-f]{64}$/.test(n));
   }
 
   async isRunning(infra: InfraRecord): Promise<boolean> {
@@ -105,7 +134,7 @@ export class CatatonitInfra implements InfraRunner {
   private rootfs(): Promise<string> {
     this.rootfsReady ??= this.prepareRootfs().catch((e: unknown) => {
       this.rootfsReady = undefined;
-      throw new BerthError(Code.Internal, 'storage', `cannot prepare the infra rootfs: ${String(e)}`);
+      throw new BerthError(Code.Internal, 'storage', `cannot prepare the infra rootfs: ${errorMessage(e)}`);
     });
     return this.rootfsReady;
   }

@@ -69,7 +69,9 @@ export async function readHostFile(path: string): Promise<string> {
 }
 
 export async function createPodDir(p: PodFilePaths): Promise<void> {
-  await ensureDir(p.dir, 0o711);
+  await ensureDir(p.dir, 0o711).catch((e: unknown) => {
+    throw new BerthError(Code.Internal, 'storage', `cannot create ${p.dir}: ${errorMessage(e)}`);
+  });
 }
 
 export async function writePodFile(path: string, content: string): Promise<void> {

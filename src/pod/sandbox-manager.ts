@@ -46,6 +46,12 @@ export interface InfraRunner {
   /** Idempotent: a gone process or container is fine. */
   stop(infra: InfraRecord): Promise<void>;
   isRunning(infra: InfraRecord): Promise<boolean>;
+  /** Calls back with the pod id when an infra process exits; returns the unwatch function. */
+  watchExits(onExit: (podId: string) => void): () => void;
+  /** Drops the exit report of a stopped infra. */
+  forgetExit(infra: InfraRecord): Promise<void>;
+  /** Pod ids with an exit report. */
+  reportedExits(): Promise<string[]>;
 }
 
 export interface SandboxManagerOptions {
@@ -74,6 +80,7 @@ export class SandboxManager {
   private readonly state: string;
   private readonly shmBytes: number;
   private boot = '';
+  private unwatch: (() => void) | undefined;
   private nsRootReady: Promise<void> | undefined;
 
   constructor(private readonly o: SandboxManagerOptions) {
@@ -102,6 +109,21 @@ export class SandboxManager {
       }
     }
     await this.sweepOrphans();
+    this.unwatch = this.o.infra?.watchExits((id) => this.onInfraExit(id));
+  }
+
+  close(): void {
+    this.unwatch?.();
+  }
+
+  /** An infra process died under a ready pod: the pod is NOTREADY (the kubelet then stops it and makes a new one). */
+  private onInfraExit(id: string): void {
+    const rec = this.store.get(id);
+    if (!rec || rec.phase !== 'ready' || !rec.infra || rec.infra.released || this.locks.has(id)) return;
+    this.o.log.warn('infra process exited; pod is NOTREADY', { pod: id });
+    rec.phase = 'stopped';
+    rec.error = 'the infra process exited';
+    this.store.put(rec).catch((e: unknown) => this.o.log.error('cannot record pod state', { pod: id, error: errorMessage(e) }));
   }
 
   /** RunPodSandbox: a retry with the same name/namespace/uid/attempt gets the same pod (or waits for it). */
@@ -152,6 +174,7 @@ export class SandboxManager {
       rec.phase = 'removing';
       await this.store.put(rec);
       await this.release(rec);
+      if (rec.infra) await this.o.infra?.forgetExit(rec.infra);
       await removePodDir(rec.files);
       await this.store.delete(rec.id);
     });
@@ -329,6 +352,7 @@ export class SandboxManager {
     await this.o.infra.stop(rec.infra);
     delete rec.infra.pid;
     rec.infra.released = true;
+    await this.o.infra.forgetExit(rec.infra);
   }
 
   /** Undoes every step; each part is idempotent and runs even when another fails. */
@@ -371,7 +395,7 @@ export class SandboxManager {
     await attempt(() => this.release(rec));
     await attempt(() => removePodDir(rec.files));
     await attempt(() => this.store.delete(rec.id));
-    if (leftovers.length === 0) return cause;
+    if (leftovers.length === 0) return cause instanceof BerthError ? cause : new BerthError(Code.Internal, 'runtime', errorMessage(cause), { cause });
     this.o.log.error('rollback incomplete', { pod: rec.id, leftovers });
     const base = cause instanceof BerthError ? cause : undefined;
     const msg = errorMessage(cause).replace(/^[a-z]+: /, '');
@@ -425,6 +449,10 @@ export class SandboxManager {
       const files = podFilePaths(this.state, id);
       await unmountAll([files.shm]);
       await removePodDir(files);
+    }
+    for (const id of (await this.o.infra?.reportedExits()) ?? []) {
+      const infra = this.store.get(id)?.infra;
+      if (!infra || infra.released) await this.o.infra?.forgetExit(infra ?? { id, bundle: '', runtime: '', runtimeRoot: '' });
     }
   }
 

@@ -108,3 +108,22 @@ test('the infra survives a berthd crash; an infra killed while berthd is down ma
   assert.deepEqual(await env.net.allocations().then((l) => l.length), 1, "the dead pod's IP was released at recovery");
   assert.deepEqual(await mountsContaining(b), [], "the dead pod's namespaces were unpinned");
 });
+
+test('an infra process dying while berthd runs makes the pod NOTREADY; stop and remove then clean up', async (t) => {
+  const { d, net } = await setup(t);
+  const { podSandboxId: id } = await d.client.call(RunPodSandbox, { config: podConfig('dies') });
+  const pid = (await info(d, id)).infra!.pid!;
+  process.kill(pid, 'SIGKILL');
+  await waitFor(
+    async () => (await d.client.call(PodSandboxStatus, { podSandboxId: id })).status?.state === PodSandboxState.SANDBOX_NOTREADY,
+    5000,
+    () => 'the pod never became NOTREADY',
+  );
+  assert.match(d.logs(), /infra process exited; pod is NOTREADY/);
+  assert.equal((await net.allocations()).length, 1, 'resources are held until StopPodSandbox');
+  await d.client.call(StopPodSandbox, { podSandboxId: id });
+  await d.client.call(RemovePodSandbox, { podSandboxId: id });
+  assert.deepEqual(await net.allocations(), []);
+  assert.deepEqual(await mountsContaining(id), []);
+  assert.deepEqual(await readdir(join(d.state, 'infra-exits')), [], 'no exit report left');
+});
