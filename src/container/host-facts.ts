@@ -1,0 +1,52 @@
+// Facts about this host that shape every container spec, read once at
+// start-up: capabilities berthd holds, whether it may lower oom_score_adj,
+// cgroup version and controllers, LSMs, kernel, what the OCI runtime supports.
+import { access, readFile } from 'node:fs/promises';
+import { hostname, release } from 'node:os';
+import { runTool } from '../util/run-tool.js';
+import { goArch, parseKernelVersion } from './seccomp-profile.js';
+import { capabilitiesFromMask, type HostFacts } from './spec.js';
+
+const CAP_SYS_RESOURCE = 'CAP_SYS_RESOURCE';
+
+export async function readHostFacts(runtimePath: string | undefined): Promise<HostFacts> {
+  const status = await readFile('/proc/self/status', 'utf8');
+  const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
+  const capabilities = capabilitiesFromMask(capEff);
+  const oom = Number((await readFile('/proc/self/oom_score_adj', 'utf8').catch(() => '0')).trim());
+  const cgroupV2 = await exists('/sys/fs/cgroup/cgroup.controllers');
+  return {
+    canLowerOomScoreAdj: capabilities.includes(CAP_SYS_RESOURCE),
+    currentOomScoreAdj: Number.isFinite(oom) ? oom : 0,
+    cgroupV2,
+    hostHasApparmor: (await readFile('/sys/module/apparmor/parameters/enabled', 'utf8').catch(() => 'N')).trim() === 'Y',
+    hostHasSelinux: await exists('/sys/fs/selinux/enforce'),
+    arch: goArch(process.arch),
+    kernel: parseKernelVersion(release()),
+    hostname: hostname(),
+    capabilities,
+    rroSupported: runtimePath ? await runtimeSupports(runtimePath, 'rro') : false,
+    swapController: cgroupV2 ? true : await exists('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
+    hugetlbController: cgroupV2 ? (await readFile('/sys/fs/cgroup/cgroup.controllers', 'utf8').catch(() => '')).includes('hugetlb') : await exists('/sys/fs/cgroup/hugetlb'),
+  };
+}
+
+/** `<runtime> features` lists the mount options it knows (runc ≥ 1.1). */
+async function runtimeSupports(runtimePath: string, mountOption: string): Promise<boolean> {
+  try {
+    const r = await runTool({ layer: 'runtime', cmd: runtimePath, args: ['features'], timeoutMs: 5000 });
+    const features = JSON.parse(r.stdout) as { mountOptions?: string[] };
+    return features.mountOptions?.includes(mountOption) ?? false;
+  } catch {
+    return false;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

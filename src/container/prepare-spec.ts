@@ -1,0 +1,187 @@
+// The impure half of spec generation: everything buildOciSpec needs that
+// comes from the filesystem — the image's /etc/passwd and /etc/group (read
+// inside the rootfs without following links out of it), device numbers, host
+// paths of bind mounts (symlinks resolved, missing ones created as
+// containerd does), the seccomp profile — then the pure buildOciSpec.
+import { lstat, mkdir, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ContainerConfig, Device } from '../api/gen/api.js';
+import { BerthError, Code, errnoCode, errorMessage, invalidArgument } from '../util/errors.js';
+
+import type { PrepareSpec, PreparedSpec } from './manager.js';
+
+import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default.js';
+import { parseSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
+import { buildOciSpec, containerCgroupsPath, resolveSeccompChoice, resolveStopSignal, type HostFacts, type ResolvedDevice } from './spec.js';
+import { resolveUser } from './user.js';
+
+export interface SpecEnvironment {
+  host: HostFacts;
+  cgroupDriver: 'cgroupfs' | 'systemd';
+  /** The pid of a container in this daemon, for NamespaceMode TARGET. */
+  pidOf(containerId: string): number | undefined;
+}
+
+export function specPreparer(env: SpecEnvironment): PrepareSpec {
+  return async ({ id, config, sandboxConfig, pod, image, paths }) => {
+    const sandbox = sandboxConfig ?? pod.config;
+    const sc = config.linux?.securityContext;
+    const privileged = sc?.privileged ?? false;
+    const [passwd, group] = await Promise.all([readInRootfs(paths.rootfs, 'etc/passwd'), readInRootfs(paths.rootfs, 'etc/group')]);
+    const user = resolveUser({
+      runAsUser: sc?.runAsUser?.value,
+      runAsUsername: sc?.runAsUsername || undefined,
+      runAsGroup: sc?.runAsGroup?.value,
+      imageUser: image.config.User ?? '',
+      supplementalGroups: sc?.supplementalGroups ?? [],
+      supplementalGroupsPolicy: sc?.supplementalGroupsPolicy ?? 0,
+      passwd,
+      group,
+    });
+    const seccomp = await loadSeccomp(resolveSeccompChoice({ privileged, seccomp: sc?.seccomp, seccompProfilePath: sc?.seccompProfilePath ?? '' }));
+    const devices = privileged ? await hostDevices() : await resolveDevices(config.devices);
+    const resolvedHostPaths = await resolveMountSources(config);
+    const targetPid = targetNamespace(config, env);
+    const spec = buildOciSpec({
+      id,
+      sandboxId: pod.id,
+      config,
+      sandboxConfig: sandbox,
+      image: image.config,
+      rootfs: { path: paths.rootfs },
+      user,
+      namespaces: { ...pod.namespaces, targetPid },
+      podFiles: pod.files,
+      cgroupsPath: containerCgroupsPath(env.cgroupDriver, pod.cgroupParent, id),
+      host: env.host,
+      seccomp,
+      devices,
+      resolvedHostPaths,
+    });
+    const prepared: PreparedSpec = {
+      spec,
+      user: { uid: user.uid, gid: user.gid, additionalGids: [...user.additionalGids] },
+      stopSignal: resolveStopSignal(config.stopSignal, image.config.StopSignal),
+      resources: spec.linux?.resources ?? {},
+    };
+    return prepared;
+  };
+}
+
+function targetNamespace(config: ContainerConfig, env: SpecEnvironment): string | undefined {
+  const target = config.linux?.securityContext?.namespaceOptions?.targetId;
+  if (!target) return undefined;
+  const pid = env.pidOf(target);
+  if (!pid) throw invalidArgument('cri', `linux.security_context.namespace_options.target_id: container "${target}" is not running`);
+  return `/proc/${pid}/ns/pid`;
+}
+
+/** Reads a file of the image without following symlinks (a link could point at the host's files). */
+async function readInRootfs(rootfs: string, rel: string): Promise<string | undefined> {
+  const p = join(rootfs, rel);
+  try {
+    const st = await lstat(p);
+    if (!st.isFile()) return undefined;
+    return await readFile(p, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined;
+    throw new BerthError(Code.Internal, 'storage', `cannot read ${rel} of the image: ${errorMessage(e)}`);
+  }
+}
+
+async function loadSeccomp(choice: ReturnType<typeof resolveSeccompChoice>): Promise<SeccompProfile | 'unconfined'> {
+  switch (choice.kind) {
+    case 'unconfined':
+      return 'unconfined';
+    case 'runtime-default':
+      return DEFAULT_SECCOMP_PROFILE;
+    case 'localhost': {
+      let text: string;
+      try {
+        text = await readFile(choice.path, 'utf8');
+      } catch (e) {
+        throw invalidArgument('cri', `seccomp profile ${choice.path}: cannot read: ${errorMessage(e)}`);
+      }
+      return parseSeccompProfile(text, choice.path);
+    }
+  }
+}
+
+/** Linux dev_t → major/minor (glibc's encoding). */
+export function splitDev(rdev: bigint): { major: number; minor: number } {
+  const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+  const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+  return { major, minor };
+}
+
+async function deviceAt(hostPath: string, containerPath: string, permissions: string): Promise<ResolvedDevice | undefined> {
+  const st = await stat(hostPath, { bigint: true });
+  const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : st.isFIFO() ? 'p' : undefined;
+  if (!type) return undefined;
+  const { major, minor } = splitDev(st.rdev);
+  return { path: containerPath, type, major, minor, fileMode: Number(st.mode & 0o777n), uid: Number(st.uid), gid: Number(st.gid), permissions };
+}
+
+/** CRI devices: a device node, or a directory of them (each mapped below container_path). */
+async function resolveDevices(devices: readonly Device[]): Promise<ResolvedDevice[]> {
+  const out: ResolvedDevice[] = [];
+  for (const [i, d] of devices.entries()) {
+    const field = `devices[${i}]`;
+    let st;
+    try {
+      st = await stat(d.hostPath);
+    } catch (e) {
+      throw invalidArgument('cri', `${field}.host_path: "${d.hostPath}": ${errorMessage(e)}`);
+    }
+    const perms = d.permissions || 'rwm';
+    if (st.isDirectory()) {
+      for (const name of await readdir(d.hostPath)) {
+        const dev = await deviceAt(join(d.hostPath, name), join(d.containerPath, name), perms).catch(() => undefined);
+        if (dev) out.push(dev);
+      }
+      continue;
+    }
+    const dev = await deviceAt(d.hostPath, d.containerPath, perms);
+    if (!dev) throw invalidArgument('cri', `${field}.host_path: "${d.hostPath}" is not a device`);
+    out.push(dev);
+  }
+  return out;
+}
+
+/** Every device node under /dev (privileged containers get them all), skipping ptys and the console. */
+async function hostDevices(): Promise<ResolvedDevice[]> {
+  const out: ResolvedDevice[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const ent of await readdir(dir, { withFileTypes: true })) {
+      const p = join(dir, ent.name);
+      if (ent.isDirectory()) {
+        if (p === '/dev/pts' || p === '/dev/shm' || p === '/dev/mqueue') continue;
+        await walk(p).catch(() => undefined);
+      } else if (ent.isCharacterDevice() || ent.isBlockDevice()) {
+        if (p === '/dev/console' || p === '/dev/ptmx') continue;
+        const dev = await deviceAt(p, p, 'rwm').catch(() => undefined);
+        if (dev) out.push(dev);
+      }
+    }
+  };
+  await walk('/dev');
+  return out;
+}
+
+/** host_path → real path; a missing source is created as a directory (containerd's behaviour). */
+async function resolveMountSources(config: ContainerConfig): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [i, m] of config.mounts.entries()) {
+    if (!m.hostPath) throw invalidArgument('cri', `mounts[${i}].host_path: empty`);
+    if (!m.hostPath.startsWith('/')) throw invalidArgument('cri', `mounts[${i}].host_path: "${m.hostPath}" must be absolute`);
+    try {
+      out[m.hostPath] = await realpath(m.hostPath);
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw invalidArgument('cri', `mounts[${i}].host_path: "${m.hostPath}": ${errorMessage(e)}`);
+      await mkdir(m.hostPath, { recursive: true, mode: 0o755 });
+      out[m.hostPath] = await realpath(m.hostPath);
+    }
+  }
+  return out;
+}
+
