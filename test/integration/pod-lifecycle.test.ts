@@ -4,7 +4,7 @@
 // pods survive a berthd crash, and a crash mid-creation is rolled back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PodSandboxState } from '../../src/api/gen/api.js';
 import { ListPodSandbox, PodSandboxStatus, RemovePodSandbox, RunPodSandbox, StopPodSandbox } from '../../src/api/methods.js';
@@ -69,9 +69,7 @@ test('a CNI plugin failing after bridge ADD is rolled back completely; the error
 });
 
 test('a bad IPAM subnet fails ADD in the bridge plugin and leaves nothing', async (t) => {
-  const dir = await makeTestDir('berth-podlc-ipam-');
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const { d, net } = await setup(t, { ipam: { type: 'host-local', dataDir: join(dir, 'ipam'), ranges: [[{ subnet: '10.300.0.0/24' }]] } });
+  const { d, net } = await setup(t, { ipam: { type: 'host-local', ranges: [[{ subnet: '10.300.0.0/24' }]] } });
   await assert.rejects(d.client.call(RunPodSandbox, { config: podConfig('badipam', { linux: PID_NODE }) }), rejectsWith(Code.Internal, /^network: /, /CNI plugin bridge ADD/, /10\.300\.0\.0/));
   await assertNothingLeft(d, net);
 });

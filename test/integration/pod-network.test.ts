@@ -8,7 +8,7 @@ import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PodSandboxState } from '../../src/api/gen/api.js';
-import { ListPodSandbox, PodSandboxStatus, RemovePodSandbox, RunPodSandbox, StopPodSandbox } from '../../src/api/methods.js';
+import { ListPodSandbox, PodSandboxStatus, RemovePodSandbox, RunPodSandbox, StopPodSandbox, UpdateRuntimeConfig } from '../../src/api/methods.js';
 import { GrpcStatusError } from '../../src/client/cri-client.js';
 import { Code } from '../../src/util/errors.js';
 import { makeTestDir, startDaemon, type TestDaemon } from '../support/daemon.js';
@@ -205,4 +205,14 @@ test('invalid requests are refused before anything is created', async (t) => {
   await expectInvalid(podConfig('n', { linux: { sysctls: { 'net.core.somaxconn': '1' }, security_context: { namespace_options: { network: 2 } } } }), '', /shares with the node/);
   assert.equal((await d.client.call(ListPodSandbox, {})).items.length, 0);
   assert.deepEqual(await mountsContaining(d.state), [await mountsContaining(join(d.state, 'ns'))].flat(), 'only the private ns mount');
+});
+
+test('UpdateRuntimeConfig\'s pod CIDR reaches host-local through the ipRanges capability', async (t) => {
+  const a = 100 + Math.floor(Math.random() * 150);
+  const cidr = `10.${a}.77.0/24`;
+  const { d } = await setup(t, { bridgeExtra: { capabilities: { ipRanges: true } }, ipam: { type: 'host-local', routes: [{ dst: '0.0.0.0/0' }] } });
+  await d.client.call(UpdateRuntimeConfig, { runtimeConfig: { networkConfig: { podCidr: cidr } } });
+  const { podSandboxId } = await d.client.call(RunPodSandbox, { config: podConfig('ranged', { linux: { security_context: { namespace_options: { pid: 2 } } } }) });
+  const ip = (await d.client.call(PodSandboxStatus, { podSandboxId })).status!.network!.ip;
+  assert.ok(ip.startsWith(`10.${a}.77.`), `${ip} in ${cidr}`);
 });

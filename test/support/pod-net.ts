@@ -32,8 +32,10 @@ export interface NetworkOptions {
   /** Plugins appended after bridge (+ portmap unless noPortmap). */
   extraPlugins?: object[];
   noPortmap?: boolean;
-  /** Replaces the bridge's ipam (e.g. a bad subnet). */
-  ipam?: object;
+  /** Replaces the bridge's ipam (e.g. a bad subnet); `dataDir` is filled in when missing. */
+  ipam?: Record<string, unknown>;
+  /** Merged into the bridge plugin's configuration (e.g. capabilities). */
+  bridgeExtra?: object;
 }
 
 export async function makeTestNetwork(dir: string, opts: NetworkOptions = {}): Promise<TestNetwork> {
@@ -56,7 +58,8 @@ export async function makeTestNetwork(dir: string, opts: NetworkOptions = {}): P
       isGateway: true,
       ipMasq: true,
       hairpinMode: true,
-      ipam: opts.ipam ?? { type: 'host-local', dataDir: ipamDir, ranges: [[{ subnet, gateway }]], routes: [{ dst: '0.0.0.0/0' }] },
+      ipam: opts.ipam ? { dataDir: ipamDir, ...opts.ipam } : { type: 'host-local', dataDir: ipamDir, ranges: [[{ subnet, gateway }]], routes: [{ dst: '0.0.0.0/0' }] },
+      ...opts.bridgeExtra,
     },
     ...(opts.noPortmap ? [] : [{ type: 'portmap', capabilities: { portMappings: true } }]),
     ...(opts.extraPlugins ?? []),
