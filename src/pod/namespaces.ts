@@ -1,9 +1,11 @@
 // A pod's network, IPC and UTS namespaces, pinned as bind mounts under
 // <state>/ns/<kind>/<pod id> so no process has to keep them alive (what
-// CRI-O's pinns does). Typed wrappers of util-linux unshare and nsenter; one
-// spawn creates all of a pod's namespaces, sets the hostname and brings lo up.
+// CRI-O's pinns does). Typed wrapper of util-linux unshare (nsenter's is
+// src/util/nsenter.ts); one spawn creates all of a pod's namespaces, sets the
+// hostname and brings lo up.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { nsenter } from '../util/nsenter.js';
 import { runTool } from '../util/run-tool.js';
 import { bindSelfPrivate, isMountPoint, mountPoints, unmountAll } from './mounts.js';
 import type { Sysctl } from './sysctls.js';
@@ -61,13 +63,9 @@ export async function pinNamespaces(pins: NsPins, opts: { hostname: string }): P
 /** Writes sysctls inside the pod's namespaces (one nsenter for all of them). */
 export async function applySysctls(pins: NsPins, sysctls: readonly Sysctl[]): Promise<void> {
   if (sysctls.length === 0) return;
-  const kinds = NS_KINDS.filter((k) => pins[k] && sysctls.some((s) => s.ns === k));
-  await runTool({
-    layer: 'runtime',
-    cmd: 'nsenter',
-    args: [...kinds.map((k) => `--${k}=${pins[k] as string}`), '--', 'sh', '-c', SYSCTL_SCRIPT, 'sh', ...sysctls.flatMap((s) => [s.path, s.value])],
-    timeoutMs: TIMEOUT_MS,
-  });
+  const ns: NsPins = {};
+  for (const k of NS_KINDS) if (pins[k] && sysctls.some((s) => s.ns === k)) ns[k] = pins[k];
+  await nsenter({ layer: 'runtime', ns, argv: ['sh', '-c', SYSCTL_SCRIPT, 'sh', ...sysctls.flatMap((s) => [s.path, s.value])], timeoutMs: TIMEOUT_MS });
 }
 
 /** Which pins are live namespace mounts now (a crash or reboot can leave bare files or nothing). */
