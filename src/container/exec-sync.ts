@@ -52,22 +52,31 @@ export async function execSync(runtime: OciRuntime, id: string, cmd: readonly st
   }
 }
 
+/**
+ * Kills the exec'd process and everything it started (`sh -c "sleep 100"`
+ * must not leave the sleep). The runtime client is left to reap it and exit:
+ * killed first, it would leave a zombie for the container's init, which may
+ * never reap. Only if it lingers is it killed too.
+ */
 async function killExec(pidFile: string, runtimePid: number | undefined): Promise<void> {
   try {
     const pid = Number((await readFile(pidFile, 'utf8')).trim());
-    // The exec'd process and everything it started: `sh -c "sleep 100"` must not leave the sleep.
-    if (pid > 0) for (const p of [pid, ...(await descendants(pid))]) signal(p);
+    if (pid > 0) {
+      // Descendants first, the exec'd process a moment later: a parent still
+      // alive reaps its children; one killed first would hand them, as
+      // zombies, to the container's init (which may never reap).
+      for (const p of (await descendants(pid)).reverse()) signal(p);
+      await new Promise((r) => setTimeout(r, CHILD_REAP_GRACE_MS));
+      signal(pid);
+    }
   } catch {
     /* not started yet or gone */
   }
-  if (runtimePid) {
-    try {
-      process.kill(runtimePid, 'SIGKILL');
-    } catch {
-      /* exited */
-    }
-  }
+  if (runtimePid) setTimeout(() => signal(runtimePid), RUNTIME_REAP_GRACE_MS).unref();
 }
+
+const CHILD_REAP_GRACE_MS = 100;
+const RUNTIME_REAP_GRACE_MS = 2000;
 
 function signal(pid: number): void {
   try {

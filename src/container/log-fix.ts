@@ -4,15 +4,16 @@
 // close it the way newer conmon does: an empty `F` line on the same stream.
 import { open } from 'node:fs/promises';
 
-/** Pure: the line to append, or undefined when the log ends cleanly. */
-export function closingLine(tail: string, timestamp: string): string | undefined {
-  const lines = tail.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  const last = lines[lines.length - 1];
-  if (!last) return undefined;
-  const m = /^\S+ (stdout|stderr) P /.exec(last) ?? /^\S+ (stdout|stderr) P$/.exec(last);
-  if (!m) return undefined;
-  return `${timestamp} ${m[1]} F \n`;
+/** Pure: the lines to append (one per stream whose last piece is a P), or "" when the log ends cleanly. */
+export function closingLines(tail: string, timestamp: string): string {
+  const lastTag = new Map<string, string>();
+  for (const line of tail.split('\n')) {
+    const m = /^\S+ (stdout|stderr) ([FP])( |$)/.exec(line);
+    if (m) lastTag.set(m[1] as string, m[2] as string);
+  }
+  let out = '';
+  for (const stream of ['stdout', 'stderr']) if (lastTag.get(stream) === 'P') out += `${timestamp} ${stream} F \n`;
+  return out;
 }
 
 /** RFC 3339 with nanoseconds, as CRI logs use. */
@@ -32,9 +33,9 @@ export async function terminatePartialLine(logPath: string): Promise<boolean> {
     const len = Math.min(size, 64 * 1024);
     const buf = Buffer.alloc(len);
     await fh.read(buf, 0, len, size - len);
-    const line = closingLine(buf.toString('utf8'), logTimestamp());
-    if (!line) return false;
-    await fh.write(line, size);
+    const lines = closingLines(buf.toString('utf8'), logTimestamp());
+    if (!lines) return false;
+    await fh.write(lines, size);
     return true;
   } finally {
     await fh.close();

@@ -4,9 +4,9 @@
 // acting (state 'creating') and after (the result), so a crash leaves either
 // a finished container or one that recovery rolls back.
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ContainerConfig, type PodSandboxConfig } from '../api/gen/api.js';
+import { ContainerConfig, type LinuxContainerResources, type PodSandboxConfig } from '../api/gen/api.js';
 import { conmonCreate } from '../oci/conmon.js';
 import type { OciRuntime } from '../oci/runtime.js';
 import { RecordStore } from '../store/record-store.js';
@@ -28,6 +28,8 @@ export interface PreparedSpec {
   stopSignal: string;
   /** OCI linux.resources as written into the spec. */
   resources: object;
+  /** linux.cgroupsPath as written into the spec. */
+  cgroupsPath: string;
 }
 
 export type PrepareSpec = (a: {
@@ -47,18 +49,23 @@ export interface ContainerManagerOptions {
   pods: PodLookup;
   images: ImageLookup;
   prepareSpec: PrepareSpec;
+  /** CRI resources → OCI linux.resources, with the host's rules (the same as at create). */
+  ociResources(linux: LinuxContainerResources): object;
   log: Logger;
   /** Called when a container's state changes (events, stats caches). */
   onChange?(rec: ContainerRecord, event: 'created' | 'started' | 'stopped' | 'deleted'): void;
 }
 
 const STOP_KILL_GRACE_MS = 10_000;
+/** conmon drains the last output and exits right after the container; bounded wait. */
+const CONMON_DRAIN_MS = 2000;
 
 export class ContainerManager {
   private readonly records = new Map<string, ContainerRecord>();
   private readonly names = new Map<string, string>();
   private readonly lock = new KeyedLock();
   private readonly waiters = new Map<string, (() => void)[]>();
+  private readonly exiting = new Map<string, Promise<void>>();
   private readonly dirs: ContainerDirs;
   private readonly store: RecordStore<ContainerRecord>;
   private readonly exits: ExitWatcher;
@@ -159,6 +166,7 @@ export class ContainerManager {
       stopSignal: 'SIGTERM',
       user: { uid: 0, gid: 0, additionalGids: [] },
       resourcesJson: '{}',
+      cgroupsPath: '',
     };
     this.names.set(name, id);
     this.records.set(id, rec);
@@ -170,6 +178,7 @@ export class ContainerManager {
         rec.user = prepared.user;
         rec.stopSignal = prepared.stopSignal;
         rec.resourcesJson = JSON.stringify(prepared.resources);
+        rec.cgroupsPath = prepared.cgroupsPath;
         await this.writeBundle(paths, prepared.spec, rec);
         const runtime = this.o.runtimeFor(rec.runtimeHandler);
         const created = await conmonCreate({
@@ -206,6 +215,8 @@ export class ContainerManager {
       if (rec.state !== 'created') throw failedPrecondition('cri', `container ${id} is ${rec.state}, not created: cannot start`);
       const pod = this.o.pods.getPod(rec.podId);
       if (!pod?.ready) throw failedPrecondition('cri', `pod sandbox ${rec.podId} of container ${id} is not ready`);
+      // Taken before the start: a process that exits at once must not look finished before it started.
+      const startedAt = nowNs();
       try {
         await this.o.runtimeFor(rec.runtimeHandler).start(id);
       } catch (e) {
@@ -214,12 +225,9 @@ export class ContainerManager {
         if (ev) await this.markExited(rec, ev);
         throw e;
       }
-      if (rec.state === 'created') {
-        rec.state = 'running';
-        rec.startedAt = nowNs();
-      } else if (rec.startedAt === '0') {
-        rec.startedAt = rec.finishedAt; // exited before we recorded the start
-      }
+      rec.startedAt = startedAt;
+      if (rec.state === 'created') rec.state = 'running';
+      else if (BigInt(rec.finishedAt) < BigInt(startedAt)) rec.finishedAt = startedAt; // exited already
       await this.store.put(id, rec);
       this.o.onChange?.(rec, 'started');
     });
@@ -258,7 +266,8 @@ export class ContainerManager {
   }
 
   /** Applies new linux resources to a running or created container and records them. */
-  async updateResources(idOrPrefix: string, resources: object): Promise<void> {
+  async updateResources(idOrPrefix: string, linux: LinuxContainerResources): Promise<void> {
+    const resources = this.o.ociResources(linux);
     const id = this.resolve(idOrPrefix).id;
     await this.lock.run(id, async () => {
       const rec = this.mustGet(id);
@@ -323,15 +332,29 @@ export class ContainerManager {
     await this.markExited(rec, ev);
   }
 
-  private async markExited(rec: ContainerRecord, ev: ExitEvent): Promise<void> {
+  /** One exit handling per container, however many paths notice the exit. */
+  private markExited(rec: ContainerRecord, ev: ExitEvent): Promise<void> {
+    let p = this.exiting.get(rec.id);
+    if (!p) {
+      p = this.doMarkExited(rec, ev).finally(() => this.exiting.delete(rec.id));
+      this.exiting.set(rec.id, p);
+    }
+    return p;
+  }
+
+  private async doMarkExited(rec: ContainerRecord, ev: ExitEvent): Promise<void> {
     if (rec.state === 'exited') return;
     const paths = this.pathsOf(rec.id);
-    const oom = await fileExists(join(paths.persistDir, 'oom')) || (await fileExists(join(paths.bundle, 'oom')));
+    const oom = (await fileExists(join(paths.persistDir, 'oom'))) || (await fileExists(join(paths.bundle, 'oom')));
+    // Before the state flips, whoever sees EXITED must see a complete log:
+    // conmon writes the exit file before it drains the last output, so wait
+    // for conmon to finish, then close a dangling partial line.
+    await waitForPidExit(await readPid(join(paths.bundle, 'conmon-pidfile')), CONMON_DRAIN_MS);
+    await terminatePartialLine(rec.conmonLogPath).catch(() => false);
     rec.state = 'exited';
     rec.exitCode = ev.exitCode;
-    rec.finishedAt = ev.finishedAtNs.toString();
+    rec.finishedAt = (rec.startedAt !== '0' && ev.finishedAtNs < BigInt(rec.startedAt) ? BigInt(rec.startedAt) : ev.finishedAtNs).toString();
     rec.reason = oom ? 'OOMKilled' : ev.exitCode === 0 ? 'Completed' : 'Error';
-    await terminatePartialLine(rec.conmonLogPath).catch(() => false);
     await this.store.put(rec.id, rec).catch((e: unknown) => this.o.log.error('cannot persist exit', { id: rec.id, error: errorMessage(e) }));
     for (const w of this.waiters.get(rec.id) ?? []) w();
     this.waiters.delete(rec.id);
@@ -401,6 +424,22 @@ export class ContainerManager {
       if (e instanceof BerthError && e.code === Code.NotFound) return undefined;
       throw e;
     }
+  }
+}
+
+async function readPid(file: string): Promise<number | undefined> {
+  const n = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  return n > 0 ? n : undefined;
+}
+
+/** Polls until the process is gone (or a zombie), at most `ms`. */
+async function waitForPidExit(pid: number | undefined, ms: number): Promise<void> {
+  if (!pid) return;
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (!stat || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

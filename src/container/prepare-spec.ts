@@ -42,6 +42,7 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
     const devices = privileged ? await hostDevices() : await resolveDevices(config.devices);
     const resolvedHostPaths = await resolveMountSources(config);
     const targetPid = targetNamespace(config, env);
+    const cgroupsPath = containerCgroupsPath(env.cgroupDriver, pod.cgroupParent, id);
     const spec = buildOciSpec({
       id,
       sandboxId: pod.id,
@@ -52,7 +53,7 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
       user,
       namespaces: { ...pod.namespaces, targetPid },
       podFiles: pod.files,
-      cgroupsPath: containerCgroupsPath(env.cgroupDriver, pod.cgroupParent, id),
+      cgroupsPath,
       host: env.host,
       seccomp,
       devices,
@@ -63,6 +64,7 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
       user: { uid: user.uid, gid: user.gid, additionalGids: [...user.additionalGids] },
       stopSignal: resolveStopSignal(config.stopSignal, image.config.StopSignal),
       resources: spec.linux?.resources ?? {},
+      cgroupsPath,
     };
     return prepared;
   };

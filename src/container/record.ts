@@ -31,6 +31,8 @@ export interface ContainerRecord {
   user: { uid: number; gid: number; additionalGids: number[] };
   /** OCI LinuxResources as applied (JSON), for ContainerStatus.resources. */
   resourcesJson: string;
+  /** linux.cgroupsPath of the spec (cgroupfs path or systemd slice:prefix:name). */
+  cgroupsPath: string;
 }
 
 export function nowNs(): string {

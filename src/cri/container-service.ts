@@ -86,7 +86,7 @@ export function containerHandlers(containers: ContainerManager): ContainerHandle
     UpdateContainerResources: async (req) => {
       const linux = req.linux;
       if (!linux) throw invalidArgument('cri', 'linux resources are required');
-      await containers.updateResources(req.containerId, toOciResources(linux));
+      await containers.updateResources(req.containerId, linux);
       return {};
     },
 
@@ -169,28 +169,6 @@ interface OciResourcesJson {
   memory?: { limit?: number; swap?: number };
   hugepageLimits?: { pageSize: string; limit: number }[];
   unified?: Record<string, string>;
-}
-
-/** CRI LinuxContainerResources → OCI linux.resources (the subset runc update takes). */
-export function toOciResources(l: LinuxContainerResources): OciResourcesJson {
-  const out: OciResourcesJson = {};
-  const cpu: NonNullable<OciResourcesJson['cpu']> = {};
-  if (l.cpuShares) cpu.shares = Number(l.cpuShares);
-  if (l.cpuQuota) cpu.quota = Number(l.cpuQuota);
-  if (l.cpuPeriod) cpu.period = Number(l.cpuPeriod);
-  if (l.cpusetCpus) cpu.cpus = l.cpusetCpus;
-  if (l.cpusetMems) cpu.mems = l.cpusetMems;
-  if (Object.keys(cpu).length) out.cpu = cpu;
-  if (l.memoryLimitInBytes) {
-    out.memory = { limit: Number(l.memoryLimitInBytes) };
-    if (l.memorySwapLimitInBytes) out.memory.swap = Number(l.memorySwapLimitInBytes);
-  }
-  if (l.hugepageLimits.length) out.hugepageLimits = l.hugepageLimits.map((h) => ({ pageSize: h.pageSize, limit: Number(h.limit) }));
-  if (Object.keys(l.unified).length) out.unified = l.unified;
-  if (Number(l.cpuQuota) < -1 || Number(l.cpuShares) < 0 || Number(l.memoryLimitInBytes) < 0) {
-    throw invalidArgument('cri', 'resources: negative cpu_shares, cpu_quota or memory_limit_in_bytes');
-  }
-  return out;
 }
 
 function fromOciResources(o: OciResourcesJson): LinuxContainerResources {

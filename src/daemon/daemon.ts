@@ -16,7 +16,23 @@ import { CatatonitInfra } from '../pod/infra.js';
 import { socketPathOf } from '../client/cri-client.js';
 import type { Logger } from '../util/log.js';
 import { acquirePidLock } from './pid-lock.js';
+import { statsSource } from './stats-adapter.js';
+import { containerHandlers } from '../cri/container-service.js';
+import { statsHandlers } from '../cri/stats-service.js';
+import { ContainerManager } from '../container/manager.js';
+import { readHostFacts } from '../container/host-facts.js';
+import { specPreparer } from '../container/prepare-spec.js';
+import { buildResources } from '../container/spec-resources.js';
+import { containerDirs } from '../container/paths.js';
+import { RuntimeRegistry } from '../oci/runtimes.js';
+import { StatsCollector } from '../stats/collector.js';
 import { VERSION } from '../version.js';
+
+/**
+ * Grace period for containers still running when their pod is stopped (the
+ * kubelet has normally stopped them already with the pod's own grace period).
+ */
+const POD_STOP_GRACE_SECONDS = 10;
 
 export interface Daemon {
   socketPath: string;
@@ -55,14 +71,43 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     };
     const images = new Images({ config, log });
     await images.init();
-    // Containers register their LayerUsers (images.addLayerUsers) before this first GC.
-    await images.collectGarbage();
     const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log) });
     await pods.init();
     cleanups.push(() => pods.close());
+
+    const runtimes = await RuntimeRegistry.create(config);
+    const host = await readHostFacts(ctx.binaries.runtime);
+    const containers: ContainerManager = new ContainerManager({
+      root: config.storage.root,
+      state: config.storage.state,
+      conmonPath: ctx.binaries.conmon ?? config.runtime.conmon_path,
+      runtimeFor: (h) => runtimes.get(h),
+      pods,
+      images,
+      prepareSpec: specPreparer({ host, cgroupDriver: config.runtime.cgroup_manager, pidOf: (id) => containers.get(id)?.pid }),
+      ociResources: (linux) => buildResources(linux, { cgroupV2: host.cgroupV2, swapController: host.swapController ?? false, hugetlbController: host.hugetlbController ?? false }),
+      log,
+    });
+    await containers.init();
+    cleanups.push(() => containers.close());
+    // Images used by containers keep their layers; registered before the first GC.
+    images.addLayerUsers({ imagesInUse: () => containers.all().map((c) => c.imageId) });
+    await images.collectGarbage();
+    pods.setMembers({
+      stopAll: async (podId) => {
+        await Promise.all(containers.ofPod(podId).map((c) => containers.stop(c.id, POD_STOP_GRACE_SECONDS)));
+      },
+      removeAll: async (podId) => {
+        await Promise.all(containers.ofPod(podId).map((c) => containers.remove(c.id)));
+      },
+    });
+
     const handlers: Handlers = { ...runtimeInfoHandlers(ctx) };
     Object.assign(handlers, imageHandlers(images));
     Object.assign(handlers, podHandlers(pods));
+    Object.assign(handlers, containerHandlers(containers));
+    const collector = new StatsCollector();
+    Object.assign(handlers, statsHandlers(statsSource(containers, pods, containerDirs(config.storage.root, config.storage.state).layers), collector, { log }));
     const server: RunningServer = await startGrpcServer({
       socketPath,
       handlers,

@@ -1,19 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closingLine, logTimestamp } from '../../src/container/log-fix.js';
+import { closingLines, logTimestamp } from '../../src/container/log-fix.js';
 import { parseExitFile } from '../../src/container/exit-watcher.js';
 import { overlayOptions } from '../../src/container/rootfs.js';
 import { descendantsOf } from '../../src/container/exec-sync.js';
-import { toOciResources } from '../../src/cri/container-service.js';
 import { matchesLabels } from '../../src/cri/filters.js';
 import { KeyedLock } from '../../src/util/keyed-lock.js';
 
-test('a log ending in a P piece gets an empty F line on the same stream', () => {
+test('a stream whose last piece is P gets an empty F line', () => {
   const ts = '2026-11-22T00:00:00.000000000Z';
-  assert.equal(closingLine('a stdout F hello\nb stdout P partial', ts), `${ts} stdout F \n`);
-  assert.equal(closingLine('a stdout F hello\nb stderr P partial\n', ts), `${ts} stderr F \n`);
-  assert.equal(closingLine('a stdout F hello\n', ts), undefined);
-  assert.equal(closingLine('', ts), undefined);
+  assert.equal(closingLines('a stdout F hello\nb stdout P partial', ts), `${ts} stdout F \n`);
+  assert.equal(closingLines('a stdout F hello\nb stderr P partial\n', ts), `${ts} stderr F \n`);
+  assert.equal(closingLines('a stdout P x\nb stderr F oops\n', ts), `${ts} stdout F \n`, 'another stream after the P');
+  assert.equal(closingLines('a stdout P x\nb stderr P y\n', ts), `${ts} stdout F \n${ts} stderr F \n`);
+  assert.equal(closingLines('a stdout P x\nb stdout F y\n', ts), '');
+  assert.equal(closingLines('', ts), '');
   assert.match(logTimestamp(new Date(0)), /^1970-01-01T00:00:00\.000000000Z$/);
 });
 
@@ -38,16 +39,6 @@ test('descendants of a process', () => {
   const ppid = new Map([[10, 1], [11, 10], [12, 11], [13, 1], [14, 12]]);
   assert.deepEqual(descendantsOf(10, ppid).sort(), [11, 12, 14]);
   assert.deepEqual(descendantsOf(13, ppid), []);
-});
-
-test('CRI resources → OCI resources', () => {
-  const base = { cpuPeriod: 0n, cpuQuota: 0n, cpuShares: 0n, memoryLimitInBytes: 0n, oomScoreAdj: 0n, cpusetCpus: '', cpusetMems: '', hugepageLimits: [], unified: {}, memorySwapLimitInBytes: 0n };
-  assert.deepEqual(toOciResources(base), {});
-  assert.deepEqual(toOciResources({ ...base, cpuPeriod: 100000n, cpuQuota: 50000n, cpuShares: 512n, cpusetCpus: '0-1', memoryLimitInBytes: 64n << 20n }), {
-    cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0-1' },
-    memory: { limit: 64 * 1024 * 1024 },
-  });
-  assert.throws(() => toOciResources({ ...base, memoryLimitInBytes: -5n }), /negative/);
 });
 
 test('label selectors', () => {

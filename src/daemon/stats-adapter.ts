@@ -1,0 +1,34 @@
+// Adapts the container and sandbox managers to the stats RPCs' view.
+import type { StatsSource } from '../cri/stats-source.js';
+import type { ContainerManager } from '../container/manager.js';
+import type { SandboxManager } from '../pod/sandbox-manager.js';
+
+export function statsSource(containers: ContainerManager, pods: SandboxManager, layersDir: string): StatsSource {
+  return {
+    containers: () =>
+      containers.all().map((r) => {
+        const config = containers.configOf(r);
+        return {
+          id: r.id,
+          podId: r.podId,
+          metadata: config.metadata,
+          labels: config.labels,
+          annotations: config.annotations,
+          state: r.state,
+          cgroupPath: r.cgroupsPath,
+          upperDir: containers.pathsOf(r.id).upper,
+          layerMountpoint: layersDir,
+        };
+      }),
+    pods: () =>
+      pods.list().map((p) => ({
+        id: p.id,
+        metadata: { name: p.metadata.name, uid: p.metadata.uid, namespace: p.metadata.namespace, attempt: p.metadata.attempt },
+        labels: p.labels,
+        annotations: p.annotations,
+        ready: p.phase === 'ready',
+        netnsPath: p.pins.net,
+        cgroupParent: p.cgroupParent,
+      })),
+  };
+}
