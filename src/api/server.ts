@@ -43,6 +43,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A server stream whose client lets more than this pile up is cancelled. */
+const MAX_STREAM_BUFFER = 32 * 1024 * 1024;
+const NGHTTP2_CANCEL = 0x8;
+
 type AnyHandler = (req: unknown, ctx: CallContext, send: (res: unknown) => void) => Promise<unknown>;
 interface Route {
   name: MethodName;
@@ -171,6 +175,10 @@ async function dispatch(stream: ServerHttp2Stream, route: Route, body: Buffer, c
       headersSent = true;
     }
     stream.write(frame(bytes));
+    if (stream.writableLength > MAX_STREAM_BUFFER) {
+      opts.log.warn('dropping a stream whose client does not read', { method: route.name, buffered: stream.writableLength });
+      stream.close(NGHTTP2_CANCEL);
+    }
   };
   const finish = (code: Code, message: string): void => {
     if (stream.closed || stream.destroyed) return;

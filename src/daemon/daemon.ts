@@ -18,6 +18,7 @@ import type { Logger } from '../util/log.js';
 import { acquirePidLock } from './pid-lock.js';
 import { statsSource } from './stats-adapter.js';
 import { containerHandlers } from '../cri/container-service.js';
+import { ContainerEvents } from '../cri/container-events.js';
 import { statsHandlers } from '../cri/stats-service.js';
 import { ContainerManager } from '../container/manager.js';
 import { readHostFacts } from '../container/host-facts.js';
@@ -76,6 +77,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     cleanups.push(() => pods.close());
 
     const runtimes = await RuntimeRegistry.create(config);
+    const events = new ContainerEvents();
     const host = await readHostFacts(ctx.binaries.runtime);
     const containers: ContainerManager = new ContainerManager({
       root: config.storage.root,
@@ -85,11 +87,13 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
       pods,
       images,
       prepareSpec: specPreparer({ host, cgroupDriver: config.runtime.cgroup_manager, pidOf: (id) => containers.get(id)?.pid }),
+      onChange: (rec, kind) => events.publish(rec, kind),
       ociResources: (linux) => buildResources(linux, { cgroupV2: host.cgroupV2, swapController: host.swapController ?? false, hugetlbController: host.hugetlbController ?? false }),
       log,
     });
     await containers.init();
     cleanups.push(() => containers.close());
+    events.attach(containers, pods);
     // Images used by containers keep their layers; registered before the first GC.
     images.addLayerUsers({ imagesInUse: () => containers.all().map((c) => c.imageId) });
     await images.collectGarbage();
@@ -106,6 +110,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     Object.assign(handlers, imageHandlers(images));
     Object.assign(handlers, podHandlers(pods));
     Object.assign(handlers, containerHandlers(containers));
+    Object.assign(handlers, events.handlers());
     const collector = new StatsCollector();
     Object.assign(handlers, statsHandlers(statsSource(containers, pods, containerDirs(config.storage.root, config.storage.state).layers), collector, { log }));
     const server: RunningServer = await startGrpcServer({

@@ -290,6 +290,35 @@ describe('container lifecycle', () => {
   });
 });
 
+describe('container events', () => {
+  it('GetContainerEvents streams created, started, stopped and deleted with the pod status', async () => {
+    const { GetContainerEvents } = await import('../../src/api/methods.js');
+    const { ContainerEventType } = await import('../../src/api/gen/api.js');
+    const pod = await runPod();
+    const seen: { id: string; type: number; podId: string; n: number }[] = [];
+    const ac = new AbortController();
+    const streaming = d.client
+      .stream(GetContainerEvents, {}, (e) => seen.push({ id: e.containerId, type: e.containerEventType, podId: e.podSandboxStatus?.id ?? '', n: e.containersStatuses.length }), { signal: ac.signal })
+      .catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    const id = await createAndStart(pod, ctrConfig('evented', ['sleep', '1000']));
+    await d.client.call(StopContainer, { containerId: id, timeout: 0n });
+    await d.client.call(RemoveContainer, { containerId: id });
+    await waitFor(() => seen.filter((e) => e.id === id).length >= 4, 5000, () => `events: ${JSON.stringify(seen)}`);
+    const mine = seen.filter((e) => e.id === id);
+    assert.deepEqual(mine.map((e) => e.type), [
+      ContainerEventType.CONTAINER_CREATED_EVENT,
+      ContainerEventType.CONTAINER_STARTED_EVENT,
+      ContainerEventType.CONTAINER_STOPPED_EVENT,
+      ContainerEventType.CONTAINER_DELETED_EVENT,
+    ]);
+    assert.ok(mine.every((e) => e.podId === pod.id));
+    assert.equal(mine[1]?.n, 1);
+    ac.abort();
+    await streaming;
+  });
+});
+
 describe('restart survival', () => {
   it('kill berthd with SIGKILL while 5 containers run: after restart all are listed; one that exited meanwhile shows its code', async () => {
     const pod = await runPod();
