@@ -18,6 +18,9 @@ const VERBS: Record<string, { summary: string; load: () => Promise<{ verb: Verb 
   inspecti: { summary: 'Return the status of one or more images', load: () => import('./verbs/inspecti.js') },
   rmi: { summary: 'Remove one or more images', load: () => import('./verbs/rmi.js') },
   imagefsinfo: { summary: 'Return image filesystem info', load: () => import('./verbs/imagefsinfo.js') },
+  exec: { summary: 'Run a command in a running container', load: () => import('./verbs/exec.js') },
+  attach: { summary: 'Attach to a running container', load: () => import('./verbs/attach.js') },
+  'port-forward': { summary: 'Forward local port to a pod', load: () => import('./verbs/port-forward.js') },
 };
 
 const USAGE = `berthctl - client for CRI runtimes (crictl-compatible)
