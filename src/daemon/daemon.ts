@@ -28,6 +28,9 @@ import { containerDirs } from '../container/paths.js';
 import { RuntimeRegistry } from '../oci/runtimes.js';
 import { StatsCollector } from '../stats/collector.js';
 import { VERSION } from '../version.js';
+import { createStreamingServer } from '../stream/server.js';
+import { streamServiceHandlers } from '../cri/stream-service.js';
+import { streamBackendOf } from './stream-backend.js';
 
 /**
  * Grace period for containers still running when their pod is stopped (the
@@ -113,6 +116,13 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     Object.assign(handlers, events.handlers());
     const collector = new StatsCollector();
     Object.assign(handlers, statsHandlers(statsSource(containers, pods, containerDirs(config.storage.root, config.storage.state).layers), collector, { log }));
+    // Streaming (exec/attach/port-forward): on as soon as stream-backend.ts returns a backend.
+    const streamBackend = streamBackendOf({ containers, pods });
+    if (streamBackend) {
+      const streaming = await createStreamingServer(config, streamBackend, { log });
+      cleanups.push(() => streaming.close());
+      Object.assign(handlers, streamServiceHandlers({ server: streaming, backend: streamBackend }));
+    }
     const server: RunningServer = await startGrpcServer({
       socketPath,
       handlers,
