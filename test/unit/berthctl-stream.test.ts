@@ -10,7 +10,7 @@ import { request, createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { startGrpcServer, type RunningServer } from '../../src/api/server.js';
+import { startGrpcServer, type Handlers, type RunningServer } from '../../src/api/server.js';
 import { streamServiceHandlers } from '../../src/cri/stream-service.js';
 import { createStreamingServer, type StreamingServer } from '../../src/stream/server.js';
 import { splitCommand } from '../../src/cli/berthctl/verbs/exec.js';
@@ -41,7 +41,12 @@ before(async () => {
   socket = join(dir, 'cri.sock');
   const backend = new FakeStreamBackend();
   streaming = await createStreamingServer({ streaming: { address: '127.0.0.1', port: 0, idle_timeout: '4h' } }, backend);
-  grpc = await startGrpcServer({ socketPath: socket, handlers: streamServiceHandlers({ server: streaming, backend }), maxMessageSize: 16 << 20, log: silentLogger });
+  const handlers: Handlers = {
+    ...streamServiceHandlers({ server: streaming, backend }),
+    // Stands in for the container subsystem's ExecSync, to check how `exec -s` uses it.
+    ExecSync: async (req) => ({ stdout: Buffer.from(`sync:${req.cmd.join(' ')}:${req.timeout}\n`), stderr: Buffer.from('e\n'), exitCode: 7 }),
+  };
+  grpc = await startGrpcServer({ socketPath: socket, handlers, maxMessageSize: 16 << 20, log: silentLogger });
 });
 after(async () => {
   await grpc.close();
@@ -56,6 +61,10 @@ describe('berthctl exec', () => {
       const r = await berthctl(['exec', `--transport=${transport}`, 'c1', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
       assert.deepEqual(r, { code: 3, stdout: 'out\n', stderr: 'err\n' });
     }
+  });
+
+  it('-s runs ExecSync with the timeout and prints its output', async () => {
+    assert.deepEqual(await berthctl(['exec', '-s', '--timeout', '9', 'c1', 'ls', '-l']), { code: 7, stdout: 'sync:ls -l:9\n', stderr: 'e\n' });
   });
 
   it('-i passes stdin through to EOF', async () => {
