@@ -19,6 +19,9 @@ export interface ResolvedEndpoints {
   image: string;
   timeoutMs: number;
   debug: boolean;
+  /** crictl's config keys for create/run: pull-image-on-create, disable-pull-on-run. */
+  pullImageOnCreate?: boolean;
+  disablePullOnRun?: boolean;
 }
 
 export function resolveEndpoints(inp: EndpointInputs): ResolvedEndpoints {
@@ -31,6 +34,8 @@ export function resolveEndpoints(inp: EndpointInputs): ResolvedEndpoints {
     image: normalizeEndpoint(image),
     timeoutMs: timeoutText === undefined ? 2000 : parseTimeout(timeoutText),
     debug: file.debug === 'true',
+    pullImageOnCreate: file['pull-image-on-create'] === 'true',
+    disablePullOnRun: file['disable-pull-on-run'] === 'true',
   };
 }
 
