@@ -8,10 +8,11 @@ import { resolvePodId } from './container-list.js';
 import { parseFlags, type FlagValues } from './flags.js';
 import { loadPodConfig } from './runp.js';
 
-/** Loads both configs, pulls when asked, creates; the new container's id. */
-export async function createContainer(ctx: CliContext, podId: string, configPath: string, podConfigPath: string, flags: FlagValues, withPull: boolean): Promise<string> {
+/** Loads both configs, finds the pod, pulls when asked, creates; the new container's id. */
+export async function createContainer(ctx: CliContext, pod: string, configPath: string, podConfigPath: string, flags: FlagValues, withPull: boolean): Promise<string> {
   const config = loadContainerConfig(configPath);
   const podConfig = loadPodConfig(podConfigPath);
+  const podId = await resolvePodId(ctx, pod);
   if (withPull) await pullImage(ctx, config, podConfig, flags);
   const timeoutMs = durationMs(flags['cancel-timeout'] as string | undefined);
   const res = await ctx.runtime.call(CreateContainer, { podSandboxId: podId, config, sandboxConfig: podConfig }, timeoutMs ? { timeoutMs } : {});
@@ -35,7 +36,7 @@ ${PULL_FLAGS_HELP}`,
     const withPull = (!flags['no-pull'] && ctx.endpoints.pullImageOnCreate === true) || flags['with-pull'] === true;
     const [pod, configPath, podConfigPath] = positional as [string, string, string];
     try {
-      ctx.print(await createContainer(ctx, await resolvePodId(ctx, pod), configPath, podConfigPath, flags, withPull));
+      ctx.print(await createContainer(ctx, pod, configPath, podConfigPath, flags, withPull));
     } catch (e) {
       throw new Error(`creating container: ${(e as Error).message}`);
     }
