@@ -7,6 +7,7 @@ import { GrpcStatusError } from '../../../client/cri-client.js';
 import { UsageError, type Verb } from '../../common/cli-context.js';
 import { renderTemplate, validateTemplate } from '../../common/go-template.js';
 import { toJson, toYaml } from '../../common/output.js';
+import { exitQuietlyOnClosedPipe } from '../../common/pipe.js';
 import { Code } from '../../../util/errors.js';
 import { NO_DEADLINE_MS } from './container-config.js';
 import { STATUS_ENUMS, protoJson, sortKeysDeep, type EnumPaths } from './container-format.js';
@@ -39,6 +40,7 @@ Options:
       if (template) throw new UsageError(`template can't be used with "${format}" format`);
     } else if (format === 'go-template') validateTemplate(template);
     else throw new UsageError(`don't support "${format}" format`);
+    exitQuietlyOnClosedPipe();
     try {
       await ctx.runtime.stream(
         GetContainerEvents,

@@ -9,6 +9,7 @@ import { ContainerStatus } from '../../../api/methods.js';
 import { UsageError, type CliContext, type Verb } from '../../common/cli-context.js';
 import type { LogStream } from '../../common/cri-log.js';
 import { readLogs } from '../../common/log-reader.js';
+import { exitQuietlyOnClosedPipe } from '../../common/pipe.js';
 import { parseSince } from '../../common/since.js';
 import { resolveContainerId } from './container-list.js';
 import { parseFlags } from './flags.js';
@@ -69,8 +70,7 @@ Options:
     let path = status?.logPath ?? '';
     if (!path) throw new Error('The container has not set log path');
     if (flags.previous) path = previousLogPath(path, status?.metadata?.attempt ?? 0, status?.metadata?.name ?? '');
-    // A closed pipe (logs | head) ends the command quietly.
-    for (const s of [process.stdout, process.stderr]) s.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? 0 : 1));
+    exitQuietlyOnClosedPipe();
     await readLogs({
       path,
       follow: flags.follow === true && !flags.previous,

@@ -3,6 +3,7 @@
 // clearing the screen) until interrupted.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError, type CliContext } from '../../common/cli-context.js';
+import { exitQuietlyOnClosedPipe } from '../../common/pipe.js';
 import { printObject } from '../../common/print.js';
 import { sortKeysDeep } from './container-format.js';
 import type { FlagSpec, FlagValues } from './flags.js';
@@ -38,6 +39,7 @@ export async function display<T>(ctx: CliContext, verb: string, flags: FlagValue
     ctx.print(table(rows));
   };
   if (!flags.watch) return once();
+  exitQuietlyOnClosedPipe();
   for (;;) {
     await once();
     await sleep(500);
