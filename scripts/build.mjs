@@ -5,6 +5,7 @@
 //   (module resolution costs more than parsing); verbs imported with
 //   import() are still only evaluated when used.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
@@ -27,6 +28,12 @@ await build({
 });
 for (const name of ['berthctl', 'berth']) {
   await build({ ...common, entryPoints: [`src/cli/${name}/main.ts`], outfile: `dist/${name}.cjs`, format: 'cjs' });
+}
+// The streaming helper (SCM_RIGHTS, SOCK_SEQPACKET, setns: what Node cannot do), found next to berthd.
+try {
+  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', 'dist/berth-stream', 'native/berth-stream.c'], { stdio: 'inherit' });
+} catch (e) {
+  throw new Error(`building dist/berth-stream needs a C compiler (gcc, libc6-dev: scripts/deps.sh): ${e.message}`);
 }
 // Executables: berthd keeps V8's young generation small (idle RSS).
 for (const [file, shebang] of [

@@ -4,7 +4,8 @@
 # Idempotent; quiet unless something is missing.
 set -euo pipefail
 
-RUNTIME_PKGS=(runc crun conmon containernetworking-plugins catatonit iproute2 iptables util-linux tar zstd criu attr)
+# gcc + libc6-dev build berthd's small C helper (native/berth-stream.c) at install.
+RUNTIME_PKGS=(runc crun conmon containernetworking-plugins catatonit iproute2 iptables util-linux tar zstd criu attr gcc libc6-dev)
 TEST_PKGS=(docker-registry busybox-static apache2-utils openssl containerd protobuf-compiler hyperfine)
 
 pkgs=("${RUNTIME_PKGS[@]}")
