@@ -33,10 +33,11 @@ import { streamServiceHandlers } from '../cri/stream-service.js';
 import { streamBackendOf } from './stream-backend.js';
 
 /**
- * Grace period for containers still running when their pod is stopped (the
- * kubelet has normally stopped them already with the pod's own grace period).
+ * Containers still running when their pod is stopped "must be forcibly
+ * terminated" (the CRI's words): the kubelet has already given them the pod's
+ * grace period through StopContainer. containerd does the same.
  */
-const POD_STOP_GRACE_SECONDS = 10;
+const POD_STOP_GRACE_SECONDS = 0;
 
 export interface Daemon {
   socketPath: string;

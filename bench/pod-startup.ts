@@ -1,0 +1,191 @@
+// The headline number: RunPodSandbox + CreateContainer + StartContainer of a
+// busybox `sleep` container (image present), Berth vs containerd 1.6 (its CRI
+// plugin), the same client, the same CNI config shape, back to back in one
+// run; plus the floor (bare netns + CNI + overlay + runc create/start) and
+// memory (idle, and with 30 running pods: daemon + per-pod monitors).
+// Run as root: node scripts/build.mjs && node --import tsx bench/pod-startup.ts [iterations]
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ContainerConfig, PodSandboxConfig } from '../src/api/gen/api.js';
+import { CreateContainer, PullImage, RemovePodSandbox, RunPodSandbox, StartContainer, StopPodSandbox } from '../src/api/methods.js';
+import { CriClient } from '../src/client/cri-client.js';
+import { startContainerd } from '../test/support/containerd.js';
+import { makeTestDir, startDaemon } from '../test/support/daemon.js';
+import { DEFAULT_IMAGE_DIR } from '../test/support/images/build.js';
+import { makeTestNetwork } from '../test/support/pod-net.js';
+import { imageRef, seedRegistry } from '../test/support/registry/push.js';
+import { startRegistry } from '../test/support/registry/registry.js';
+import { measureFloor } from './floor.js';
+
+const sh = promisify(execFile);
+const N = Number(process.argv[2] ?? 50);
+const MEM_PODS = Number(process.argv[3] ?? 30);
+
+interface Timing {
+  total: number;
+  run: number;
+  create: number;
+  start: number;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+function podConfig(i: number, tag: string, logDir: string): PodSandboxConfig {
+  return PodSandboxConfig.fromPartial({
+    metadata: { name: `bench-${tag}-${i}`, namespace: 'bench', uid: `uid-${tag}-${i}`, attempt: 0 },
+    hostname: `bench-${i}`,
+    logDirectory: join(logDir, `${tag}-${i}`),
+    // What the kubelet sends for a pod without shareProcessNamespace.
+    linux: { securityContext: { namespaceOptions: { pid: 1 /* CONTAINER */ } } },
+  });
+}
+
+function ctrConfig(image: string): ContainerConfig {
+  return ContainerConfig.fromPartial({ metadata: { name: 'sleeper', attempt: 0 }, image: { image }, command: ['sleep', '3600'], logPath: 'sleeper.log' });
+}
+
+async function oneRun(c: CriClient, i: number, tag: string, image: string, logDir: string): Promise<{ t: Timing; podId: string }> {
+  const config = podConfig(i, tag, logDir);
+  const t0 = performance.now();
+  const { podSandboxId } = await c.call(RunPodSandbox, { config, runtimeHandler: '' });
+  const t1 = performance.now();
+  const { containerId } = await c.call(CreateContainer, { podSandboxId, config: ctrConfig(image), sandboxConfig: config });
+  const t2 = performance.now();
+  await c.call(StartContainer, { containerId });
+  const t3 = performance.now();
+  return { t: { total: t3 - t0, run: t1 - t0, create: t2 - t1, start: t3 - t2 }, podId: podSandboxId };
+}
+
+async function removePod(c: CriClient, podId: string): Promise<void> {
+  await c.call(StopPodSandbox, { podSandboxId: podId });
+  await c.call(RemovePodSandbox, { podSandboxId: podId });
+}
+
+async function series(c: CriClient, tag: string, image: string, logDir: string): Promise<Timing[]> {
+  const out: Timing[] = [];
+  for (let i = 0; i < 3; i++) await removePod(c, (await oneRun(c, 1000 + i, tag, image, logDir)).podId); // warm-up
+  for (let i = 0; i < N; i++) {
+    const { t, podId } = await oneRun(c, i, tag, image, logDir);
+    out.push(t);
+    await removePod(c, podId);
+  }
+  return out;
+}
+
+async function rssKb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+/** RSS of processes whose command line starts with one of `names` (monitors/shims). */
+async function rssOf(names: string[]): Promise<{ count: number; kb: number }> {
+  let count = 0;
+  let kb = 0;
+  for (const p of await readdir('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    const cmd = (await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).split('\0')[0] ?? '';
+    if (names.some((n) => cmd === n || cmd.endsWith(`/${n}`))) {
+      count++;
+      kb += await rssKb(Number(p));
+    }
+  }
+  return { count, kb };
+}
+
+async function memory(c: CriClient, daemonPid: number, monitors: string[], tag: string, image: string, logDir: string): Promise<{ idleKb: number; daemonKb: number; monitorKb: number; monitors: number; perPodKb: number }> {
+  await new Promise((r) => setTimeout(r, 2000));
+  const idleKb = await rssKb(daemonPid);
+  const before = await rssOf(monitors);
+  const pods: string[] = [];
+  for (let i = 0; i < MEM_PODS; i++) pods.push((await oneRun(c, 5000 + i, tag, image, logDir)).podId);
+  await new Promise((r) => setTimeout(r, 3000));
+  const daemonKb = await rssKb(daemonPid);
+  const after = await rssOf(monitors);
+  const monitorKb = after.kb - before.kb;
+  for (const p of pods) await removePod(c, p);
+  return { idleKb, daemonKb, monitorKb, monitors: after.count - before.count, perPodKb: (daemonKb - idleKb + monitorKb) / MEM_PODS };
+}
+
+function summary(name: string, ts: Timing[]): Record<string, number> {
+  const tot = ts.map((t) => t.total);
+  return {
+    p50: pct(tot, 50),
+    p90: pct(tot, 90),
+    p99: pct(tot, 99),
+    run50: pct(ts.map((t) => t.run), 50),
+    create50: pct(ts.map((t) => t.create), 50),
+    start50: pct(ts.map((t) => t.start), 50),
+    [`_${name}`]: 0,
+  };
+}
+
+const f = (x: number): string => x.toFixed(1);
+const progress = (m: string): void => {
+  process.stderr.write(`[${new Date().toISOString()}] ${m}\n`);
+};
+
+const work = await makeTestDir('bench-pods-');
+const reg = await startRegistry({ auth: 'none' });
+const images = await seedRegistry(reg, DEFAULT_IMAGE_DIR);
+const busybox = imageRef(reg.host, images.busybox);
+const pause = imageRef(reg.host, images.catatonit);
+const logDir = join(work, 'logs');
+await mkdir(logDir, { recursive: true });
+progress('networks');
+const netB = await makeTestNetwork(join(work, 'net-berth'), { noPortmap: false });
+const netC = await makeTestNetwork(join(work, 'net-ctrd'), { noPortmap: false });
+try {
+  progress('berth series');
+  const d = await startDaemon({ cniConfDir: netB.confDir, installDefaultNetwork: false, toml: netB.toml });
+  await d.client.call(PullImage, { image: { image: busybox } });
+  const berth = await series(d.client, 'berth', busybox, logDir);
+  const berthMem = await memory(d.client, d.proc.pid ?? 0, ['conmon'], 'berth-mem', busybox, logDir);
+  await d.cleanup();
+
+  progress('containerd series');
+  const ctrd = await startContainerd({ cniConfDir: netC.confDir, mirrors: { [reg.host]: `http://${reg.host}` }, sandboxImage: pause });
+  const cc = new CriClient(ctrd.endpoint, 120_000);
+  await cc.call(PullImage, { image: { image: busybox } });
+  await cc.call(PullImage, { image: { image: pause } });
+  const containerd = await series(cc, 'ctrd', busybox, logDir);
+  const ctrdMem = await memory(cc, ctrd.proc.pid ?? 0, ['containerd-shim-runc-v2', 'containerd-shim'], 'ctrd-mem', busybox, logDir);
+  cc.close();
+  await ctrd.stop();
+
+  progress('floor');
+  const floor = await measureFloor(N, join(work, 'floor'), images.busybox);
+
+  const b = summary('berth', berth);
+  const c = summary('containerd', containerd);
+  const out = [
+    `iterations: ${N} (after 3 warm-ups), gRPC time RunPodSandbox+CreateContainer+StartContainer, ms`,
+    '',
+    '| runtime | p50 | p90 | p99 | RunPodSandbox p50 | CreateContainer p50 | StartContainer p50 |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    `| berth | ${f(b.p50!)} | ${f(b.p90!)} | ${f(b.p99!)} | ${f(b.run50!)} | ${f(b.create50!)} | ${f(b.start50!)} |`,
+    `| containerd 1.6 | ${f(c.p50!)} | ${f(c.p90!)} | ${f(c.p99!)} | ${f(c.run50!)} | ${f(c.create50!)} | ${f(c.start50!)} |`,
+    `| floor (netns + CNI + overlay + runc create/start) | ${f(pct(floor, 50))} | ${f(pct(floor, 90))} | ${f(pct(floor, 99))} | | | |`,
+    '',
+    `ratios: berth/containerd p50 ${(b.p50! / c.p50!).toFixed(2)}, p99 ${(b.p99! / c.p99!).toFixed(2)}; berth/floor p50 ${(b.p50! / pct(floor, 50)).toFixed(2)}`,
+    '',
+    `memory with ${MEM_PODS} running single-container pods (RSS, MB):`,
+    '',
+    '| runtime | daemon idle | daemon with pods | monitors (count, total) | per pod above idle |',
+    '|---|---:|---:|---:|---:|',
+    `| berth | ${f(berthMem.idleKb / 1024)} | ${f(berthMem.daemonKb / 1024)} | ${berthMem.monitors} conmon, ${f(berthMem.monitorKb / 1024)} | ${f(berthMem.perPodKb / 1024)} |`,
+    `| containerd 1.6 | ${f(ctrdMem.idleKb / 1024)} | ${f(ctrdMem.daemonKb / 1024)} | ${ctrdMem.monitors} shims, ${f(ctrdMem.monitorKb / 1024)} | ${f(ctrdMem.perPodKb / 1024)} |`,
+  ].join('\n');
+  process.stdout.write(`${out}\n`);
+  await writeFile(join(process.cwd(), 'bench', 'last-pod-startup.md'), `${out}\n`);
+} finally {
+  await netB.cleanup();
+  await netC.cleanup();
+  await reg.stop();
+  await sh('sh', ['-c', `mount | awk '{print $3}' | grep '^${work}' | sort -r | xargs -r umount -l`]).catch(() => undefined);
+  await rm(work, { recursive: true, force: true });
+}
