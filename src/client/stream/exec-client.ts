@@ -66,7 +66,8 @@ async function execOverSpdy(url: string, opts: ExecClientOptions): Promise<ExecC
       opts.stdin ? open(StreamType.stdin) : undefined,
       opts.stdout ? open(StreamType.stdout) : undefined,
       opts.stderr && !opts.tty ? open(StreamType.stderr) : undefined,
-      opts.tty && opts.resize && version >= 3 ? open(StreamType.resize) : undefined,
+      // With tty, v3+: always, as client-go does (the server waits for it).
+      opts.tty && version >= 3 ? open(StreamType.resize) : undefined,
     ]);
     if (stdin && opts.stdin) opts.stdin.pipe(stdin);
     if (resize && opts.resize) void sendSizes(opts.resize, (b) => resize.write(b));
