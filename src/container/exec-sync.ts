@@ -42,8 +42,7 @@ export async function execSync(runtime: OciRuntime, id: string, cmd: readonly st
     const stderr = err.data();
     // runc reports its own failures (no such binary …) on stderr with exit status 255 or 1.
     if (code === 255 && /^time=".*level=(error|fatal)/m.test(stderr.toString())) {
-      const why = stderr.toString().match(/msg="([^"]*)"/)?.[1] ?? stderr.toString().trim();
-      throw new BerthError(Code.Unknown, 'runtime', `exec in ${id} failed: ${why}`);
+      throw new BerthError(Code.Unknown, 'runtime', `exec in ${id} failed: ${runtimeMessage(stderr.toString())}`);
     }
     return { stdout: out.data(), stderr, exitCode: code };
   } finally {
@@ -52,13 +51,19 @@ export async function execSync(runtime: OciRuntime, id: string, cmd: readonly st
   }
 }
 
+/** The message of a runtime failure logged as `time=… level=error msg="…"` (else the text as is). */
+export function runtimeMessage(stderr: string): string {
+  const msg = stderr.match(/msg="((?:[^"\\]|\\.)*)"/)?.[1];
+  return msg ? msg.replace(/\\"/g, '"') : stderr.trim();
+}
+
 /**
  * Kills the exec'd process and everything it started (`sh -c "sleep 100"`
  * must not leave the sleep). The runtime client is left to reap it and exit:
  * killed first, it would leave a zombie for the container's init, which may
  * never reap. Only if it lingers is it killed too.
  */
-async function killExec(pidFile: string, runtimePid: number | undefined): Promise<void> {
+export async function killExec(pidFile: string, runtimePid: number | undefined): Promise<void> {
   try {
     const pid = Number((await readFile(pidFile, 'utf8')).trim());
     if (pid > 0) {

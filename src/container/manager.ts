@@ -123,6 +123,11 @@ export class ContainerManager {
     return containerPaths(this.dirs, id);
   }
 
+  /** The OCI runtime of the container's handler (exec for the streaming server). */
+  runtimeOf(rec: ContainerRecord): OciRuntime {
+    return this.o.runtimeFor(rec.runtimeHandler);
+  }
+
   // ---- lifecycle ----
 
   async create(podId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig | undefined): Promise<string> {
