@@ -1,0 +1,152 @@
+// Shared set-up of the streaming integration tests: a registry with the test
+// images, a private CNI network, berthd, busybox pulled; pods and containers
+// through the typed client; small stream utilities for the sessions.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { ContainerConfig, ContainerState } from '../../src/api/gen/api.js';
+import {
+  ContainerStatus,
+  CreateContainer,
+  ListPodSandbox,
+  PullImage,
+  RemovePodSandbox,
+  RunPodSandbox,
+  StartContainer,
+} from '../../src/api/methods.js';
+import type { TerminalSize } from '../../src/protocol/k8s/resize.js';
+import { makeTestDir, startDaemon, waitFor, type TestDaemon } from './daemon.js';
+import { DEFAULT_IMAGE_DIR } from './images/build.js';
+import { makeTestNetwork, podConfig, type TestNetwork } from './pod-net.js';
+import { imageRef, seedRegistry } from './registry/push.js';
+import { startRegistry, type RunningRegistry } from './registry/registry.js';
+
+export interface StreamEnv {
+  d: TestDaemon;
+  busybox: string;
+  runPod(over?: Record<string, unknown>): Promise<{ id: string; config: ReturnType<typeof podConfig> }>;
+  /** Creates and starts a busybox container in the pod. */
+  run(pod: { id: string; config: ReturnType<typeof podConfig> }, name: string, cmd: string[], over?: Record<string, unknown>): Promise<string>;
+  state(id: string): Promise<ContainerState>;
+  cleanup(): Promise<void>;
+}
+
+export async function startStreamEnv(tag: string): Promise<StreamEnv> {
+  const reg: RunningRegistry = await startRegistry({ auth: 'none' });
+  const images = await seedRegistry(reg, DEFAULT_IMAGE_DIR);
+  const busybox = imageRef(reg.host, images.busybox);
+  const dir = await makeTestDir(`berth-${tag}-`);
+  const net: TestNetwork = await makeTestNetwork(dir);
+  const d = await startDaemon({ cniConfDir: net.confDir, installDefaultNetwork: false, toml: net.toml });
+  await d.client.call(PullImage, { image: { image: busybox } });
+  let seq = 0;
+  const env: StreamEnv = {
+    d,
+    busybox,
+    runPod: async (over = {}) => {
+      const name = `${tag}-${process.pid}-${seq++}`;
+      const config = podConfig(name, { logDirectory: join(dir, 'logs', name), ...over });
+      const { podSandboxId } = await d.client.call(RunPodSandbox, { config });
+      return { id: podSandboxId, config };
+    },
+    run: async (pod, name, cmd, over = {}) => {
+      const config = ContainerConfig.fromJSON({ metadata: { name, attempt: 0 }, image: { image: busybox }, command: cmd, logPath: `${name}.log`, ...over });
+      const { containerId } = await d.client.call(CreateContainer, { podSandboxId: pod.id, config, sandboxConfig: pod.config });
+      await d.client.call(StartContainer, { containerId });
+      return containerId;
+    },
+    state: async (id) => (await d.client.call(ContainerStatus, { containerId: id, verbose: false })).status?.state ?? ContainerState.CONTAINER_UNKNOWN,
+    cleanup: async () => {
+      const { items } = await d.client.call(ListPodSandbox, {}).catch(() => ({ items: [] }));
+      for (const p of items) await d.client.call(RemovePodSandbox, { podSandboxId: p.id }).catch(() => undefined);
+      await d.cleanup();
+      await net.cleanup();
+      await reg.stop();
+    },
+  };
+  return env;
+}
+
+/** A Writable that keeps everything written, with a way to wait for some text. */
+export class Sink extends Writable {
+  private parts: Buffer[] = [];
+  private waiters: (() => void)[] = [];
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.parts.push(chunk);
+    for (const w of this.waiters.splice(0)) w();
+    cb();
+  }
+
+  get buffer(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+
+  get text(): string {
+    return this.buffer.toString();
+  }
+
+  async waitFor(re: RegExp, ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!re.test(this.text)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} in ${JSON.stringify(this.text.slice(-500))}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 100);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+}
+
+/** An AsyncIterable of terminal sizes the test pushes into. */
+export class SizeQueue implements AsyncIterable<TerminalSize> {
+  private items: TerminalSize[] = [];
+  private wake: (() => void) | undefined;
+  private ended = false;
+
+  push(size: TerminalSize): void {
+    this.items.push(size);
+    this.wake?.();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<TerminalSize> {
+    for (;;) {
+      const next = this.items.shift();
+      if (next) yield next;
+      else if (this.ended) return;
+      else await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+}
+
+/** Host pids whose cgroup path mentions the container id (cgroupfs: berth-<id>). */
+export async function processesOf(containerId: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const p of await readdir('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    const cg = await readFile(`/proc/${p}/cgroup`, 'utf8').catch(() => '');
+    if (cg.includes(containerId)) out.push(Number(p));
+  }
+  return out;
+}
+
+/** berth-stream helpers still running (for any session), by pid. */
+export async function helpersRunning(): Promise<number[]> {
+  const out: number[] = [];
+  for (const p of await readdir('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    const cmd = await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.split('\0')[0]?.endsWith('berth-stream')) out.push(Number(p));
+  }
+  return out;
+}
+
+export { waitFor };
