@@ -80,3 +80,18 @@ it('run, ps, inspect, logs, exec -s, stop, rm against containerd', async () => {
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /no such container "f00ba4"/);
 });
+
+it('RPCs containerd 1.6 lacks are one clear line: events, checkpoint', async () => {
+  const ev = await ctl('events');
+  assert.equal(ev.code, 1);
+  assert.equal(ev.stderr, 'berthctl: getting container events: this runtime does not implement GetContainerEvents (CRI evented PLEG)\n');
+  const pod = join(dir, 'pod2.json');
+  await writeFile(pod, JSON.stringify({ metadata: { name: 'peer2', namespace: 'cli-ns', uid: 'peer2-uid' }, log_directory: join(dir, 'logs2'), linux: {} }));
+  const ctr = join(dir, 'ctr2.yaml');
+  await writeFile(ctr, `metadata:\n  name: cp\nimage:\n  image: ${busybox}\ncommand: [sleep, "1000"]\nlog_path: cp.log\n`);
+  const id = (await ok('run', '--no-pull', ctr, pod)).trim();
+  const cp = await ctl('checkpoint', '-e', join(dir, 'cp.tar'), id);
+  assert.equal(cp.code, 1);
+  assert.equal(cp.stderr, `berthctl: checkpointing the container "${id}" failed: this runtime does not support checkpointing (CheckpointContainer is unimplemented)\n`);
+  await ok('rm', '-f', id);
+});
