@@ -12,6 +12,7 @@ import type { OciRuntime } from '../oci/runtime.js';
 import { RecordStore } from '../store/record-store.js';
 import { BerthError, Code, errorMessage, failedPrecondition, invalidArgument, notFound } from '../util/errors.js';
 import { KeyedLock } from '../util/keyed-lock.js';
+import { StepTimer } from '../util/step-timer.js';
 import type { Logger } from '../util/log.js';
 import type { ImageLookup, ImageView, PodLookup, PodView } from './deps.js';
 import { execSync, type ExecSyncResult } from './exec-sync.js';
@@ -72,7 +73,8 @@ export class ContainerManager {
 
   constructor(private readonly o: ContainerManagerOptions) {
     this.dirs = containerDirs(o.root, o.state);
-    this.store = new RecordStore<ContainerRecord>(this.dirs.records);
+    // Not fsynced: on the start path; rename keeps records whole across crashes.
+    this.store = new RecordStore<ContainerRecord>(this.dirs.records, false);
     this.exits = new ExitWatcher(this.dirs.exits, (e) => void this.onExit(e), o.log);
   }
 
@@ -176,15 +178,20 @@ export class ContainerManager {
     this.names.set(name, id);
     this.records.set(id, rec);
     return this.lock.run(id, async () => {
+      const steps = new StepTimer();
       try {
         await this.store.put(id, rec); // intent first: recovery can roll back
+        steps.mark('intent');
         await mountRootfs(paths, image.lowerDirs);
+        steps.mark('rootfs');
         const prepared = await this.o.prepareSpec({ id, config, sandboxConfig, pod, image, paths });
+        steps.mark('spec');
         rec.user = prepared.user;
         rec.stopSignal = prepared.stopSignal;
         rec.resourcesJson = JSON.stringify(prepared.resources);
         rec.cgroupsPath = prepared.cgroupsPath;
         await this.writeBundle(paths, prepared.spec, rec);
+        steps.mark('bundle');
         const runtime = this.o.runtimeFor(rec.runtimeHandler);
         const created = await conmonCreate({
           conmonPath: this.o.conmonPath,
@@ -201,9 +208,12 @@ export class ContainerManager {
           stdin: config.stdin,
           stdinOnce: config.stdinOnce,
         });
+        steps.mark('conmon+create');
         rec.pid = created.pid;
         rec.state = 'created';
         await this.store.put(id, rec);
+        steps.mark('persist');
+        this.o.log.info('container created', { id, pod: podId, name, ms: steps.done() });
         this.o.onChange?.(rec, 'created');
         return id;
       } catch (e) {
@@ -280,7 +290,7 @@ export class ContainerManager {
         throw failedPrecondition('cri', `container ${id} is ${rec.state}: cannot update resources`);
       }
       await this.o.runtimeFor(rec.runtimeHandler).update(id, resources);
-      rec.resourcesJson = JSON.stringify({ ...(JSON.parse(rec.resourcesJson) as object), ...resources });
+      rec.resourcesJson = JSON.stringify(mergeResources(JSON.parse(rec.resourcesJson) as Record<string, unknown>, resources as Record<string, unknown>));
       await this.store.put(id, rec);
     });
   }
@@ -430,6 +440,20 @@ export class ContainerManager {
       throw e;
     }
   }
+}
+
+/** What runc update leaves in force: new values over old ones, per controller (cpu, memory …). */
+export function mergeResources(old: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...old };
+  for (const [k, v] of Object.entries(update)) {
+    const prev = out[k];
+    out[k] = isPlainObject(prev) && isPlainObject(v) ? { ...prev, ...v } : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 async function readPid(file: string): Promise<number | undefined> {

@@ -88,7 +88,8 @@ export class SandboxStore {
   private readonly disk: RecordStore<PodRecord>;
 
   constructor(rootDir: string) {
-    this.disk = new RecordStore<PodRecord>(join(rootDir, 'pods'));
+    // Not fsynced: on the start path; rename keeps records whole across crashes.
+    this.disk = new RecordStore<PodRecord>(join(rootDir, 'pods'), false);
   }
 
   async load(): Promise<{ records: PodRecord[]; corrupt: string[] }> {

@@ -9,7 +9,11 @@ import { ensureDir, readJson, writeJsonAtomic } from './atomic-file.js';
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 export class RecordStore<T> {
-  constructor(readonly dir: string) {}
+  /** `durable`: fsync every write (see atomic-file.ts for the trade-off). */
+  constructor(
+    readonly dir: string,
+    private readonly durable = true,
+  ) {}
 
   async init(): Promise<void> {
     await ensureDir(this.dir);
@@ -21,7 +25,7 @@ export class RecordStore<T> {
   }
 
   async put(id: string, record: T): Promise<void> {
-    await writeJsonAtomic(this.path(id), record);
+    await writeJsonAtomic(this.path(id), record, { durable: this.durable });
   }
 
   async get(id: string): Promise<T | undefined> {

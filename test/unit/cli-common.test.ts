@@ -52,3 +52,21 @@ test('yaml output of JSON-shaped data', () => {
     'status:\n  conditions:\n  - type: RuntimeReady\n    status: true\nempty: []\ns: "a: b"\nn: 3\nt: "true"',
   );
 });
+
+test('help flags belong to the verb, not to the command it runs', async () => {
+  const { wantsHelp } = await import('../../src/cli/berthctl/main-args.js');
+  assert.equal(wantsHelp(['-h']), true);
+  assert.equal(wantsHelp(['-o', 'json', '--help']), true);
+  assert.equal(wantsHelp(['-s', 'abc', 'df', '-h']), false);
+  assert.equal(wantsHelp(['abc', 'ls', '--help']), false);
+  assert.equal(wantsHelp(['-it', 'abc', '--', 'ls', '-h']), false);
+  assert.equal(wantsHelp([]), false);
+});
+
+test('resource updates merge per controller', async () => {
+  const { mergeResources } = await import('../../src/container/manager.js');
+  assert.deepEqual(mergeResources({ cpu: { shares: 512, period: 100000 }, memory: { limit: 5 } }, { cpu: { quota: 20000 } }), {
+    cpu: { shares: 512, period: 100000, quota: 20000 },
+    memory: { limit: 5 },
+  });
+});

@@ -68,3 +68,12 @@ test('CNI error objects become readable messages', () => {
   assert.equal(cniErrorMessage('{"cniVersion":"1.0.0","code":7,"msg":"bad config"}'), 'bad config (CNI error 7)');
   assert.equal(cniErrorMessage('not json'), undefined);
 });
+
+test('portmap without port mappings is skipped (a no-op); with mappings it runs', async () => {
+  const { isNoopPlugin } = await import('../../src/pod/cni/network-setup.js');
+  const portmap = { type: 'portmap', capabilities: { portMappings: true } };
+  assert.equal(isNoopPlugin(portmap, {}), true);
+  assert.equal(isNoopPlugin(portmap, { portMappings: [] }), true);
+  assert.equal(isNoopPlugin(portmap, { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }] }), false);
+  assert.equal(isNoopPlugin({ type: 'bridge' }, {}), false);
+});

@@ -39,3 +39,17 @@ export function parseGlobals(argv: string[]): { globals: Globals; rest: string[]
   return { globals: g, rest: argv.slice(i) };
 }
 
+/**
+ * -h/--help among the verb's own flags, not in the command it runs
+ * (`berthctl exec -s ID df -h` runs `df -h`): scanning stops at the first
+ * positional argument that is not a flag's value, or at `--`.
+ */
+export function wantsHelp(args: readonly string[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') return false;
+    if (a === '-h' || a === '--help') return true;
+    if (!a.startsWith('-') && !(args[i - 1] ?? '').startsWith('-')) return false;
+  }
+  return false;
+}

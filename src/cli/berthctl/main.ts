@@ -2,7 +2,7 @@
 // (as with crictl); each verb lives in its own module, loaded on demand.
 import { CliContext, UsageError, type Verb } from '../common/cli-context.js';
 import { resolveEndpoints } from '../common/endpoint.js';
-import { parseGlobals } from './main-args.js';
+import { parseGlobals, wantsHelp } from './main-args.js';
 import { VERSION } from '../../version.js';
 
 const VERBS: Record<string, { summary: string; load: () => Promise<{ verb: Verb }> }> = {
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
   const entry = VERBS[name];
   if (!entry) throw new UsageError(`unknown command "${name}"; see berthctl --help`);
   const { verb } = await entry.load();
-  if (args.includes('--help') || args.includes('-h')) {
+  if (wantsHelp(args)) {
     process.stdout.write(`${verb.usage}\n`);
     return 0;
   }
@@ -99,3 +99,4 @@ main(process.argv.slice(2)).then(
     process.exitCode = 1;
   },
 );
+

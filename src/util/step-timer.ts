@@ -1,0 +1,17 @@
+// Milliseconds spent in each step of an operation, for the log line that
+// tells where a slow RunPodSandbox or CreateContainer spent its time.
+export class StepTimer {
+  private readonly start = performance.now();
+  private last = this.start;
+  private readonly ms: Record<string, number> = {};
+
+  mark(step: string): void {
+    const now = performance.now();
+    this.ms[step] = Math.round((now - this.last) * 10) / 10;
+    this.last = now;
+  }
+
+  done(): Record<string, number> {
+    return { ...this.ms, total: Math.round((performance.now() - this.start) * 10) / 10 };
+  }
+}
