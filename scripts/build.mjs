@@ -6,7 +6,7 @@
 //   import() are still only evaluated when used.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 await rm('dist', { recursive: true, force: true });
@@ -26,8 +26,10 @@ await build({
   format: 'esm',
   banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
 });
+// Each CLI: the bundle in dist/lib/, started by a small launcher that uses V8's code cache.
 for (const name of ['berthctl', 'berth']) {
-  await build({ ...common, entryPoints: [`src/cli/${name}/main.ts`], outfile: `dist/${name}.cjs`, format: 'cjs' });
+  await build({ ...common, entryPoints: [`src/cli/${name}/main.ts`], outfile: `dist/lib/${name}.cjs`, format: 'cjs' });
+  await copyFile('scripts/launcher/cli-launcher.cjs', `dist/${name}.cjs`);
 }
 // The streaming helper (SCM_RIGHTS, SOCK_SEQPACKET, setns: what Node cannot do), found next to berthd.
 try {
@@ -38,9 +40,8 @@ try {
 // Executables: berthd keeps V8's young generation small (idle RSS).
 for (const [file, shebang] of [
   ['dist/berthd.js', '#!/usr/bin/env -S node --max-semi-space-size=1'],
-  ['dist/berthctl.cjs', '#!/usr/bin/env node'],
-  ['dist/berth.cjs', '#!/usr/bin/env node'],
 ]) {
   await writeFile(file, `${shebang}\n${await readFile(file, 'utf8')}`);
   await chmod(file, 0o755);
 }
+for (const name of ['berthctl', 'berth']) await chmod(`dist/${name}.cjs`, 0o755);
