@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { BerthError, Code, type Layer } from '../util/errors.js';
 import { resolveBinary } from './binaries.js';
 
@@ -79,7 +79,7 @@ export function spawnExecHelper(r: ExecHelperRun): ExecHelper {
     child,
     ...(child.stdin ? { stdin: child.stdin } : {}),
     ...(child.stdout ? { stdout: child.stdout } : {}),
-    stderr: child.stderr as Readable,
+    stderr: held(child.stderr as Readable),
     status: child.stdio[3] as Readable,
     ...(r.tty ? { resize: child.stdio[4] as Writable } : {}),
   };
@@ -103,7 +103,17 @@ export function spawnDialHelper(helper: string, netns: string, port: number): Co
 }
 
 function connected(child: ChildProcess): ConnectedHelper {
-  return { child, ...(child.stdin ? { stdin: child.stdin } : {}), stdout: child.stdout as Readable, stderr: child.stderr as Readable };
+  return { child, ...(child.stdin ? { stdin: child.stdin } : {}), stdout: held(child.stdout as Readable), stderr: held(child.stderr as Readable) };
+}
+
+/**
+ * Output read later than spawn time goes through a PassThrough: when a child
+ * exits, Node resumes its stdio streams nobody reads yet (flushStdio), and
+ * what they still hold would be dropped (a helper's error text, a fast
+ * container's last output).
+ */
+function held(r: Readable): Readable {
+  return r.pipe(new PassThrough());
 }
 
 /**
@@ -127,12 +137,15 @@ export function helperConnected(h: ConnectedHelper, layer: Layer, what: string):
     });
     status.once('close', () => {
       if (said.startsWith('connected\n') || failed) return;
+      // Read to the stream's close (resume delivers on a later tick than the child's 'close').
       const err: Buffer[] = [];
-      h.stderr.on('data', (b: Buffer) => err.push(b));
-      h.child.once('close', (code) => {
-        const why = Buffer.concat(err).toString().replace(/^berth-stream: /gm, '').trim() || `helper exited with status ${code}`;
+      const fail = (): void => {
+        const why = Buffer.concat(err).toString().replace(/^berth-stream: /gm, '').trim() || `helper exited with status ${h.child.exitCode ?? h.child.signalCode}`;
         reject(new BerthError(Code.Unavailable, layer, `${what}: ${why}`));
-      });
+      };
+      if (h.stderr.destroyed) return fail();
+      h.stderr.on('data', (b: Buffer) => err.push(b));
+      h.stderr.once('close', fail);
     });
   });
 }

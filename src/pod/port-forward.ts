@@ -70,6 +70,15 @@ async function relaySocket(sock: Socket, s: PortForwardSession, what: string): P
 }
 
 /**
+ * After the pod's side ended, how long the client may stay silent before its
+ * direction is ended too. Many clients never half-close (WebSocket
+ * port-forward has no way to), and a pod that closed its connection must not
+ * leave the session open; containerd allows 1 s after the first direction
+ * ends. Here it only counts silence, so a client still sending is not cut.
+ */
+const CLIENT_GRACE_AFTER_POD_END_MS = 1000;
+
+/**
  * Copies both ways with half-close: the client's end → end of our writes to
  * the pod; the pod's end → stream.end(). Resolves when both directions are
  * done, the client's stream is torn down or the pod side is gone (`podGone`).
@@ -77,16 +86,40 @@ async function relaySocket(sock: Socket, s: PortForwardSession, what: string): P
 function relay(stream: Duplex, toPod: Writable, fromPod: Readable, podGone: Promise<unknown>): Promise<void> {
   return new Promise((resolve) => {
     let open = 2;
+    let timer: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearTimeout(timer);
+      stream.off('data', quietAgain);
+      resolve();
+    };
     const half = (): void => {
-      if (--open === 0) resolve();
+      if (--open === 0) done();
+    };
+    const endClientSide = (): void => {
+      stream.unpipe(toPod);
+      toPod.end();
+      half();
+    };
+    const quietAgain = (): void => {
+      if (timer) timer.refresh();
     };
     toPod.on('error', () => undefined);
     stream.pipe(toPod);
     fromPod.pipe(stream);
-    stream.once('end', half);
-    fromPod.once('end', half);
-    stream.once('close', () => resolve());
-    void podGone.then(() => resolve());
+    stream.once('end', () => {
+      clearTimeout(timer);
+      timer = undefined;
+      half();
+    });
+    fromPod.once('end', () => {
+      half();
+      if (open > 0) {
+        timer = setTimeout(endClientSide, CLIENT_GRACE_AFTER_POD_END_MS);
+        stream.on('data', quietAgain);
+      }
+    });
+    stream.once('close', done);
+    void podGone.then(done);
   });
 }
 
