@@ -8,6 +8,7 @@ import { ContainerState } from '../../src/api/gen/api.js';
 import { Attach, Exec } from '../../src/api/methods.js';
 import { runExecClient, StreamSessionError, type Transport } from '../../src/client/stream/exec-client.js';
 import { UpgradeError } from '../../src/client/stream/spdy-dial.js';
+import { BERTHCTL, runCli } from '../support/daemon.js';
 import { helpersRunning, processesOf, SizeQueue, Sink, startStreamEnv, waitFor, type StreamEnv } from '../support/stream-env.js';
 
 const TRANSPORTS: Transport[] = ['spdy', 'websocket'];
@@ -97,6 +98,14 @@ describe('exec', () => {
       assert.equal((await p).exitCode, 0);
     });
   }
+
+  it('the built berthctl exec streams the output and returns the exit code (both transports)', async () => {
+    for (const transport of ['spdy', 'websocket']) {
+      const r = await runCli(BERTHCTL, ['-r', env.d.endpoint, 'exec', '--transport', transport, sleeper.slice(0, 12), 'sh', '-c', 'printf hello; exit 5']);
+      assert.equal(r.stdout, 'hello', r.stderr);
+      assert.equal(r.code, 5, r.stderr);
+    }
+  });
 
   it('a command that cannot start is the session error, naming the runtime', async () => {
     const { url } = await exec({ cmd: ['no-such-binary'], stdout: true });
