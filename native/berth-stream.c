@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -193,6 +194,12 @@ static int pump_resize(int master, char *acc, size_t *len) {
   return 1;
 }
 
+static void drain_signalfd(int sfd) {
+  struct signalfd_siginfo si;
+  while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+  }
+}
+
 static int cmd_exec(int argc, char **argv) {
   if (argc < 6) die(64, "usage: exec <tty 0|1> <pidfile> <runtime> [args…] -- <id> <cmd…>");
   int tty = strcmp(argv[2], "1") == 0;
@@ -248,9 +255,18 @@ static int cmd_exec(int argc, char **argv) {
   for (int i = sep + 1; i < argc; i++) rargv[k++] = argv[i];
   rargv[k] = NULL;
 
+  // Children's exits wake poll() through a signalfd (no polling interval on the session's start or end).
+  sigset_t chld, old;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, &old);
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) die(70, "signalfd: %s", strerror(errno));
+
   pid_t runtime = fork();
   if (runtime < 0) die(70, "fork: %s", strerror(errno));
   if (runtime == 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
     if (tty) {
@@ -268,9 +284,10 @@ static int cmd_exec(int argc, char **argv) {
 
   int runtime_status = -1, exec_status = -1, master = -1;
   while (runtime_status < 0) {
-    struct pollfd pf = {lsock, POLLIN, 0};
-    int r = poll(&pf, lsock >= 0 ? 1 : 0, 20);
-    if (r > 0 && (pf.revents & POLLIN)) {
+    struct pollfd pf[2] = {{sfd, POLLIN, 0}, {lsock, POLLIN, 0}};
+    int r = poll(pf, lsock >= 0 ? 2 : 1, 1000);
+    drain_signalfd(sfd);
+    if (r > 0 && lsock >= 0 && (pf[1].revents & POLLIN)) {
       int c = accept4(lsock, NULL, NULL, SOCK_CLOEXEC);
       if (c >= 0) {
         master = recv_fd(c);
@@ -343,8 +360,9 @@ static int cmd_exec(int argc, char **argv) {
     if (quiet_since >= 0 && now_ms() - quiet_since > 200) break;
     int exited = quiet_since >= 0;
 
-    struct pollfd pf[3];
+    struct pollfd pf[4];
     int n = 0, i_master = -1, i_stdin = -1, i_resize = -1;
+    pf[n++] = (struct pollfd){sfd, POLLIN, 0};
     pf[n] = (struct pollfd){master, (short)(POLLIN | (in_len > in_off || eof_pending ? POLLOUT : 0)), 0};
     i_master = n++;
     if (stdin_open && in_len == in_off && !eof_pending && !exited) {
@@ -355,9 +373,10 @@ static int cmd_exec(int argc, char **argv) {
       pf[n] = (struct pollfd){RESIZE_FD, POLLIN, 0};
       i_resize = n++;
     }
-    int r = poll(pf, (nfds_t)n, exited ? 20 : 100);
+    int r = poll(pf, (nfds_t)n, exited ? 20 : 1000);
     if (r < 0 && errno != EINTR) break;
     if (r <= 0) continue;
+    drain_signalfd(sfd);
 
     if (pf[i_master].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
       ssize_t got = read(master, out, BUF);
