@@ -3,6 +3,7 @@
 // cgroup version and controllers, LSMs, kernel, what the OCI runtime supports.
 import { access, readFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
+import { pathExists } from '../util/fs-exists.js';
 import { runTool } from '../util/run-tool.js';
 import { goArch, parseKernelVersion } from './seccomp-profile.js';
 import { capabilitiesFromMask, type HostFacts } from './spec.js';
@@ -14,20 +15,20 @@ export async function readHostFacts(runtimePath: string | undefined): Promise<Ho
   const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
   const capabilities = capabilitiesFromMask(capEff);
   const oom = Number((await readFile('/proc/self/oom_score_adj', 'utf8').catch(() => '0')).trim());
-  const cgroupV2 = await exists('/sys/fs/cgroup/cgroup.controllers');
+  const cgroupV2 = await pathExists('/sys/fs/cgroup/cgroup.controllers');
   return {
     canLowerOomScoreAdj: capabilities.includes(CAP_SYS_RESOURCE),
     currentOomScoreAdj: Number.isFinite(oom) ? oom : 0,
     cgroupV2,
     hostHasApparmor: (await readFile('/sys/module/apparmor/parameters/enabled', 'utf8').catch(() => 'N')).trim() === 'Y',
-    hostHasSelinux: await exists('/sys/fs/selinux/enforce'),
+    hostHasSelinux: await pathExists('/sys/fs/selinux/enforce'),
     arch: goArch(process.arch),
     kernel: parseKernelVersion(release()),
     hostname: hostname(),
     capabilities,
     rroSupported: runtimePath ? await runtimeSupports(runtimePath, 'rro') : false,
-    swapController: cgroupV2 ? true : await exists('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
-    hugetlbController: cgroupV2 ? (await readFile('/sys/fs/cgroup/cgroup.controllers', 'utf8').catch(() => '')).includes('hugetlb') : await exists('/sys/fs/cgroup/hugetlb'),
+    swapController: cgroupV2 ? true : await pathExists('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
+    hugetlbController: cgroupV2 ? (await readFile('/sys/fs/cgroup/cgroup.controllers', 'utf8').catch(() => '')).includes('hugetlb') : await pathExists('/sys/fs/cgroup/hugetlb'),
   };
 }
 
@@ -37,15 +38,6 @@ async function runtimeSupports(runtimePath: string, mountOption: string): Promis
     const r = await runTool({ layer: 'runtime', cmd: runtimePath, args: ['features'], timeoutMs: 5000 });
     const features = JSON.parse(r.stdout) as { mountOptions?: string[] };
     return features.mountOptions?.includes(mountOption) ?? false;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
   } catch {
     return false;
   }

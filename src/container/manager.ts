@@ -4,14 +4,16 @@
 // acting (state 'creating') and after (the result), so a crash leaves either
 // a finished container or one that recovery rolls back.
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ContainerConfig, type LinuxContainerResources, type PodSandboxConfig } from '../api/gen/api.js';
 import { conmonCreate } from '../oci/conmon.js';
 import type { OciRuntime } from '../oci/runtime.js';
 import { RecordStore } from '../store/record-store.js';
-import { BerthError, Code, errorMessage, failedPrecondition, invalidArgument, notFound } from '../util/errors.js';
+import { BerthError, Code, errnoCode, errorMessage, failedPrecondition, invalidArgument, notFound } from '../util/errors.js';
+import { pathExists } from '../util/fs-exists.js';
 import { KeyedLock } from '../util/keyed-lock.js';
+import { failpoint } from '../util/failpoint.js';
 import { StepTimer } from '../util/step-timer.js';
 import type { Logger } from '../util/log.js';
 import type { ImageLookup, ImageView, PodLookup, PodView } from './deps.js';
@@ -84,6 +86,7 @@ export class ContainerManager {
     const { records, corrupt } = await this.store.loadAll();
     for (const id of corrupt) this.o.log.warn('discarding unreadable container record', { id });
     for (const rec of records.values()) await this.recover(rec);
+    await this.sweepSocketLinks();
     this.exits.start();
     await this.exits.rescan();
   }
@@ -182,8 +185,10 @@ export class ContainerManager {
       try {
         await this.store.put(id, rec); // intent first: recovery can roll back
         steps.mark('intent');
+        failpoint('container.after-intent');
         await mountRootfs(paths, image.lowerDirs);
         steps.mark('rootfs');
+        failpoint('container.after-rootfs');
         const prepared = await this.o.prepareSpec({ id, config, sandboxConfig, pod, image, paths });
         steps.mark('spec');
         rec.user = prepared.user;
@@ -209,8 +214,10 @@ export class ContainerManager {
           stdinOnce: config.stdinOnce,
         });
         steps.mark('conmon+create');
+        failpoint('container.after-conmon');
         rec.pid = created.pid;
         rec.state = 'created';
+        failpoint('container.before-persist');
         await this.store.put(id, rec);
         steps.mark('persist');
         this.o.log.info('container created', { id, pod: podId, name, ms: steps.done() });
@@ -234,6 +241,7 @@ export class ContainerManager {
       const startedAt = nowNs();
       try {
         await this.o.runtimeFor(rec.runtimeHandler).start(id);
+        failpoint('container.start.after-runc');
       } catch (e) {
         // The container may have exited at once; its exit file tells.
         const ev = await this.exits.read(id);
@@ -264,6 +272,7 @@ export class ContainerManager {
       await runtime.delete(rec.id, { force: true });
       await removeContainerFiles(this.pathsOf(rec.id));
       await rm(join(this.dirs.exits, rec.id), { force: true });
+      await rm(join(this.dirs.sockets, rec.id), { force: true }); // conmon's attach link
       await this.store.delete(rec.id);
       this.exits.forget(rec.id);
       this.records.delete(rec.id);
@@ -360,7 +369,7 @@ export class ContainerManager {
   private async doMarkExited(rec: ContainerRecord, ev: ExitEvent): Promise<void> {
     if (rec.state === 'exited') return;
     const paths = this.pathsOf(rec.id);
-    const oom = (await fileExists(join(paths.persistDir, 'oom'))) || (await fileExists(join(paths.bundle, 'oom')));
+    const oom = (await pathExists(join(paths.persistDir, 'oom'))) || (await pathExists(join(paths.bundle, 'oom')));
     // Before the state flips, whoever sees EXITED must see a complete log:
     // conmon writes the exit file before it drains the last output, so wait
     // for conmon to finish, then close a dangling partial line.
@@ -386,6 +395,7 @@ export class ContainerManager {
     await this.o.runtimeFor(rec.runtimeHandler).delete(rec.id, { force: true }).catch(() => undefined);
     await removeContainerFiles(this.pathsOf(rec.id));
     await rm(join(this.dirs.exits, rec.id), { force: true });
+    await rm(join(this.dirs.sockets, rec.id), { force: true });
     await this.store.delete(rec.id);
     this.records.delete(rec.id);
     if (this.names.get(rec.name) === rec.id) this.names.delete(rec.name);
@@ -423,6 +433,16 @@ export class ContainerManager {
       rec.state = 'running';
       rec.startedAt = nowNs();
       await this.store.put(rec.id, rec);
+    }
+  }
+
+  /** conmon's attach links (containers' and pod infras') whose bundle is gone: their owner was removed while berthd was down. */
+  private async sweepSocketLinks(): Promise<void> {
+    for (const name of await readdir(this.dirs.sockets).catch(() => [])) {
+      const link = join(this.dirs.sockets, name);
+      await stat(link).catch(async (e: unknown) => {
+        if (errnoCode(e) === 'ENOENT') await rm(link, { force: true });
+      });
     }
   }
 
@@ -469,14 +489,5 @@ async function waitForPidExit(pid: number | undefined, ms: number): Promise<void
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
     if (!stat || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
     await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function fileExists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -22,8 +22,8 @@ import {
   UpdateContainerResources,
   ReopenContainerLog,
 } from '../../src/api/methods.js';
-import { GrpcStatusError } from '../../src/client/cri-client.js';
 import { Code } from '../../src/util/errors.js';
+import { rejectsWith } from '../support/assert-grpc.js';
 import { makeTestDir, restartDaemon, startDaemon, waitFor, type TestDaemon } from '../support/daemon.js';
 import { DEFAULT_IMAGE_DIR } from '../support/images/build.js';
 import { makeTestNetwork, mountsContaining, podConfig, type TestNetwork } from '../support/pod-net.js';
@@ -85,15 +85,6 @@ async function statusOf(id: string) {
 async function waitExited(id: string, ms = 15_000) {
   await waitFor(async () => (await statusOf(id)).state === ContainerState.CONTAINER_EXITED, ms, () => `container ${id} did not exit`);
   return statusOf(id);
-}
-
-async function rejectsWith(p: Promise<unknown>, code: Code, re: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof GrpcStatusError, String(e));
-    assert.equal(e.grpcCode, code, `${Code[e.grpcCode]}: ${e.details}`);
-    assert.match(e.details, re);
-    return true;
-  });
 }
 
 /** Processes whose cgroup path mentions `needle` (host-wide). */

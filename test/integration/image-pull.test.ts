@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { access, lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageFsInfo, ImageStatus, ListImages, PullImage, RemoveImage } from '../../src/api/methods.js';
-import { GrpcStatusError } from '../../src/client/cri-client.js';
 import { chainIds } from '../../src/image/manifest.js';
 import { Code } from '../../src/util/errors.js';
+import { rejectsWith } from '../support/assert-grpc.js';
 import { restartDaemon, startDaemon, type TestDaemon } from '../support/daemon.js';
 import { startProxy } from '../support/image-proxy.js';
 import { buildImage, DEFAULT_IMAGE_DIR, type BuiltImage, type StandardImages } from '../support/images/build.js';
@@ -34,15 +34,6 @@ const list = async (d: TestDaemon) => (await d.client.call(ListImages, { filter:
 const layerDir = (d: TestDaemon, chainId: string) => join(d.root, 'image', 'layers', chainId.slice(7), 'diff');
 const chainsOf = (img: BuiltImage) => chainIds(img.layers.map((l) => l.diffId));
 const exists = (p: string) => access(p).then(() => true, () => false);
-
-async function rejectsWith(p: Promise<unknown>, code: Code, re: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof GrpcStatusError, String(e));
-    assert.equal(e.grpcCode, code, `${Code[e.grpcCode]}: ${e.details}`);
-    assert.match(e.details, re);
-    return true;
-  });
-}
 
 function xattrHex(path: string, name: string): string | undefined {
   try {
