@@ -95,8 +95,13 @@ function copy(from: Readable | undefined, to: Writable | undefined): Promise<voi
   return new Promise((resolve) => {
     from.once('close', () => resolve());
     from.once('error', () => resolve());
-    if (to) from.pipe(to, { end: false });
-    else from.resume();
+    if (!to) return void from.resume();
+    from.pipe(to, { end: false });
+    // The client went away: keep draining, or the helper blocks on a full pipe and never reports the exit.
+    to.once('close', () => {
+      from.unpipe(to);
+      from.resume();
+    });
   });
 }
 

@@ -334,3 +334,32 @@ describe('restart survival', () => {
   });
 });
 
+
+describe('runtime handlers', () => {
+  it('a pod on the crun handler: crun fails on this host\'s hybrid cgroups with its own message, and nothing is left', async () => {
+    const name = `crun-${process.pid}`;
+    const config = podConfig(name, { logDirectory: join(logDir, name), linux: { securityContext: { namespaceOptions: { pid: 'CONTAINER' } } } });
+    const { podSandboxId } = await d.client.call(RunPodSandbox, { config, runtimeHandler: 'crun' });
+    const attempt = d.client.call(CreateContainer, { podSandboxId, config: ctrConfig('on-crun', ['sleep', '100']), sandboxConfig: config });
+    // On a pure cgroup v1 or v2 host crun works; here (hybrid) it fails. Either way the outcome must be clean.
+    const id = await attempt.then(
+      (r) => r.containerId,
+      (e: unknown) => {
+        assert.ok(e instanceof Error);
+        // Here: "runtime: /usr/bin/crun create <id>: cgroups in hybrid mode not supported, drop all controllers from cgroupv2".
+        assert.match(e.message, /runtime: \S*crun create/, 'the error names the runtime layer and crun');
+        return undefined;
+      },
+    );
+    if (id) {
+      await d.client.call(StartContainer, { containerId: id });
+      assert.equal((await statusOf(id)).state, ContainerState.CONTAINER_RUNNING);
+    } else {
+      const left = await d.client.call(ListContainers, { filter: { id: '', podSandboxId, labelSelector: {}, state: undefined } });
+      assert.deepEqual(left.containers, [], 'the failed create left no container');
+      assert.deepEqual((await mountsContaining(join(d.state, 'containers'))).length, 0, 'no rootfs mount left');
+    }
+    await d.client.call(StopPodSandbox, { podSandboxId });
+    await d.client.call(RemovePodSandbox, { podSandboxId });
+  });
+});
