@@ -120,16 +120,18 @@ describe('exec', () => {
     it(`a client that disconnects mid-exec leaves no process behind (tty ${tty})`, async () => {
       const before = await processesOf(sleeper);
       assert.equal(before.length, 1, `only the main process at first: ${before}`);
-      const { url } = await exec({ cmd: ['sh', '-c', 'sleep 300 & sleep 301 & echo ready; wait'], tty, stdout: true });
+      // `yes` floods the output: the helper must not stay blocked on a pipe nobody reads any more.
+      const { url } = await exec({ cmd: ['sh', '-c', 'sleep 300 & yes & echo ready; wait'], tty, stdout: true });
       const out = new Sink();
       const abort = new AbortController();
       const p = runExecClient(url, { tty, stdout: out, signal: abort.signal });
       await out.waitFor(/ready/);
-      await waitFor(async () => (await processesOf(sleeper)).length === 4, 5000, () => 'sh and two sleeps did not appear');
+      await waitFor(async () => (await processesOf(sleeper)).length === 4, 5000, () => 'sh, sleep and yes did not appear');
       abort.abort();
       await assert.rejects(p);
-      await waitFor(async () => (await processesOf(sleeper)).length === 1, 10_000, () => 'exec processes left in the container');
-      await waitFor(async () => (await helpersRunning()).length === 0, 5000, () => 'berth-stream helper left running');
+      // Promptly: a helper blocked on output nobody reads would only go after killExec's 2 s grace.
+      await waitFor(async () => (await processesOf(sleeper)).length === 1, 3000, () => 'exec processes left in the container');
+      await waitFor(async () => (await helpersRunning()).length === 0, 1500, () => 'berth-stream helper left running');
       assert.equal(await env.state(sleeper), ContainerState.CONTAINER_RUNNING);
     });
   }
