@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { BerthConfig } from '../config/schema.js';
 import { ensureDir } from '../store/atomic-file.js';
 import { BerthError, Code } from '../util/errors.js';
+import { failpoint } from '../util/failpoint.js';
 import type { Logger } from '../util/log.js';
 import { ContentStore } from './content-store.js';
 import { CachedUsage, type Usage } from './disk-usage.js';
@@ -124,6 +125,7 @@ export class Images {
           user: res.config.config?.User ?? '',
           pulledAt: Date.now(),
         };
+        failpoint('image.before-record');
         await this.store.put(rec);
         return rec;
       });
@@ -178,6 +180,7 @@ export class Images {
         this.configs.delete(r.id);
       }
       this.gcPending = true;
+      failpoint('image.remove.after-untag');
     });
     if (this.gcPending) await this.collectGarbage();
   }
@@ -208,6 +211,7 @@ export class Images {
       for (const l of [...this.layers.all()]) {
         if (keepLayers.has(l.chainId) || this.layers.isBusy(l.chainId)) continue;
         await this.layers.remove(l.chainId);
+        failpoint('image.gc.mid');
         freed.layers++;
       }
       for (const d of this.content.digests()) {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ensureDir, readJson, writeJsonAtomic } from '../store/atomic-file.js';
 import { BerthError, Code } from '../util/errors.js';
+import { failpoint } from '../util/failpoint.js';
 import { hexOf } from './layout.js';
 import { unpackLayer } from './unpack/unpack-layer.js';
 
@@ -151,6 +152,7 @@ export class LayerStore {
       await writeJsonAtomic(join(work, 'layer.json'), rec, 0o644);
       await rename(work, join(this.dir, hexOf(chainId)));
       this.layers.set(chainId, rec);
+      failpoint('image.after-layer');
       return rec;
     } catch (e) {
       await rm(work, { recursive: true, force: true });

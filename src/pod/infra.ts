@@ -106,6 +106,8 @@ export class CatatonitInfra implements InfraRunner {
 
   async forgetExit(infra: InfraRecord): Promise<void> {
     await rm(join(this.exitDir, infra.id), { force: true });
+    // conmon's attach link (nobody attaches to an infra process, but conmon makes one).
+    await rm(join(this.o.config.storage.state, 'sockets', infra.id), { force: true });
   }
 
   async reportedExits(): Promise<string[]> {

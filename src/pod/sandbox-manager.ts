@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PodSandboxConfig } from '../api/gen/api.js';
 import type { BerthConfig } from '../config/schema.js';
 import { BerthError, Code, errorMessage, failedPrecondition, invalidArgument } from '../util/errors.js';
+import { failpoint } from '../util/failpoint.js';
 import type { Logger } from '../util/log.js';
 import { parseQuantity } from '../util/quantity.js';
 import { ensureDir } from '../store/atomic-file.js';
@@ -151,6 +152,13 @@ export class SandboxManager {
     await this.withLock(rec.id, async () => {
       if (rec.phase === 'removing' || !this.store.get(rec.id)) return;
       await this.members?.stopAll(rec.id);
+      failpoint('pod.stop.after-containers');
+      if (rec.phase !== 'stopped') {
+        // Intent first: a crash while releasing must leave a NOTREADY pod (recovery finishes the release),
+        // not a READY one whose network a DEL already took.
+        rec.phase = 'stopped';
+        await this.store.put(rec);
+      }
       try {
         await this.release(rec);
         delete rec.error;
@@ -174,6 +182,7 @@ export class SandboxManager {
       rec.phase = 'removing';
       await this.store.put(rec);
       await this.release(rec);
+      failpoint('pod.remove.mid');
       if (rec.infra) await this.o.infra?.forgetExit(rec.infra);
       await removePodDir(rec.files);
       await this.store.delete(rec.id);
@@ -212,7 +221,9 @@ export class SandboxManager {
       const start = performance.now();
       try {
         await timed(ms, 'intent', this.store.put(rec));
+        failpoint('pod.after-intent');
         await this.setUp(rec, plan, ms);
+        failpoint('pod.before-ready');
         rec.phase = 'ready';
         await timed(ms, 'persist', this.store.put(rec));
         ms.total = Math.round(performance.now() - start);
@@ -286,6 +297,7 @@ export class SandboxManager {
     });
     await Promise.all([this.nsRootReady, createPodDir(rec.files)]);
     await settleAll([timed(ms, 'namespaces', pinNamespaces(rec.pins, { hostname: rec.hostname })), timed(ms, 'files', this.writeStaticFiles(rec, plan))]);
+    failpoint('pod.after-namespaces');
     const network = timed(ms, 'cni', this.attachNetwork(rec))
       .then(() => timed(ms, 'sysctls', applySysctls(rec.pins, plan.sysctls)))
       .then(() => this.writeHosts(rec, plan));
@@ -314,6 +326,7 @@ export class SandboxManager {
     }
     const result = await addNetwork(this.attachment(rec, rec.pins.net ?? ''));
     net.result = result;
+    failpoint('pod.after-cni');
     rec.ips = podIpsFromResult(result);
     if (rec.ips.length === 0) throw new BerthError(Code.Internal, 'network', `network "${net.list.name}": the CNI result gives the pod no IP address`);
   }
@@ -324,6 +337,7 @@ export class SandboxManager {
     // A netns that is gone (reboot, crash) is passed as '': plugins then release what lives outside it.
     const live = await livePins({ net: rec.pins.net });
     await delNetwork(this.attachment(rec, live.net ?? ''), net.result);
+    failpoint('pod.after-cni-del');
     net.attached = false;
   }
 

@@ -60,9 +60,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
   return launch({ dir, root, state, socket, cniConfDir, configFile, env: opts.env });
 }
 
-/** Starts berthd again on the same directories (restart after stop/kill). */
-export async function restartDaemon(d: TestDaemon): Promise<TestDaemon> {
-  return launch({ dir: d.dir, root: d.root, state: d.state, socket: d.socket, cniConfDir: d.cniConfDir, configFile: d.configFile });
+/** Starts berthd again on the same directories (restart after stop/kill); `env` e.g. arms a failpoint. */
+export async function restartDaemon(d: TestDaemon, env?: NodeJS.ProcessEnv): Promise<TestDaemon> {
+  return launch({ dir: d.dir, root: d.root, state: d.state, socket: d.socket, cniConfDir: d.cniConfDir, configFile: d.configFile, env });
 }
 
 interface LaunchArgs {
