@@ -5,6 +5,7 @@
 // iptables, records, blobs and layers — scoped to this daemon's directories
 // and ids, since other suites may run on the same host.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerConfig, ContainerState, PodSandboxConfig } from '../../src/api/gen/api.js';
@@ -44,6 +45,8 @@ export interface Node {
   net: TestNetwork;
   /** Pods' log directories live below it. */
   logDir: string;
+  /** Ids of pods and containers seen on disk before a crash: the leak check looks for them host-wide. */
+  ids: Set<string>;
 }
 
 export interface NodeOptions {
@@ -57,7 +60,7 @@ export async function startNode(o: NodeOptions = {}): Promise<Node> {
   const dir = await makeTestDir('berth-rel-');
   const net = await makeTestNetwork(dir, o.net);
   const d = await startDaemon({ cniConfDir: net.confDir, installDefaultNetwork: false, toml: `${net.toml}${o.toml ?? ''}`, env: o.env });
-  return { d, net, logDir: join(dir, 'logs') };
+  return { d, net, logDir: join(dir, 'logs'), ids: new Set() };
 }
 
 /** Removes every pod (and so container) still there, stops berthd, deletes the network and directories. */
@@ -150,6 +153,10 @@ export async function crashAt(n: Node, point: string, call: () => Promise<unknow
   const result = await settled;
   assert.ok('err' in result, `the call answered although berthd died at ${point}`);
   n.d.client.close();
+  // The dead daemon's intent records name what it was making (the call never answered with an id).
+  for (const dir of [join(n.d.root, 'pods'), join(n.d.root, 'meta', 'containers')]) {
+    for (const f of await ls(dir)) if (f.endsWith('.json')) n.ids.add(f.slice(0, -'.json'.length));
+  }
   n.d = await restartDaemon(n.d);
   return result.err;
 }
@@ -209,8 +216,9 @@ export async function imageGarbage(d: TestDaemon): Promise<string[]> {
  * for a daemon that should hold no pod and no container now. `ids` (pods and
  * containers seen during the test) widen the host-wide checks (cgroups, iptables).
  */
-export async function leftovers(n: Node, ids: readonly string[] = []): Promise<string[]> {
+export async function leftovers(n: Node, seen: readonly string[] = []): Promise<string[]> {
   const { d, net } = n;
+  const ids = [...new Set([...seen, ...n.ids])];
   const out: string[] = [];
   const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
   for (const line of mountinfo.split('\n')) {
@@ -228,9 +236,16 @@ export async function leftovers(n: Node, ids: readonly string[] = []): Promise<s
   for (const c of await cgroupsOf(ids)) out.push(`cgroup ${c}`);
   for (const p of await processesOf(n)) out.push(`process ${p}`);
   const nat = (await sh('iptables', ['-t', 'nat', '-S'])).stdout.split('\n');
-  for (const r of nat) if (r.includes(`"${net.name}"`) || ids.some((id) => r.includes(id))) out.push(`iptables ${r}`);
+  const chains = ids.flatMap((id) => cniChains(net.name, id));
+  for (const r of nat) if (r.includes(`"${net.name}"`) || ids.some((id) => r.includes(id)) || chains.some((c) => r.includes(c))) out.push(`iptables ${r}`);
   for (const g of await imageGarbage(d)) out.push(`image ${g}`);
   return out;
+}
+
+/** The chains bridge (ipMasq) and portmap make for a pod: the CNI's utils.MustFormatChainNameWithPrefix. */
+export function cniChains(network: string, podId: string): string[] {
+  const hex = createHash('sha512').update(network + podId).digest('hex');
+  return [`CNI-${hex}`.slice(0, 28), `CNI-DN-${hex}`.slice(0, 28)];
 }
 
 /** Waits (conmon and the CNI's processes leave asynchronously) until nothing is left, else fails listing it. */
