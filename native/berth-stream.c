@@ -348,7 +348,10 @@ static int cmd_exec(int argc, char **argv) {
   size_t in_len = 0, in_off = 0;
   char resize_acc[256] = {0};
   size_t resize_len = 0;
-  int stdin_open = 1, resize_open = 1, master_open = 1, eof_pending = 0;
+  // No client stdin (berthd gives /dev/null): nothing to relay, and no EOF to type.
+  struct stat in_st;
+  int stdin_open = !(fstat(0, &in_st) == 0 && S_ISCHR(in_st.st_mode));
+  int resize_open = 1, master_open = 1, eof_pending = 0;
   // After the exit, what the pty still holds is drained; a background
   // process keeping the terminal open does not hold the session: once the
   // process is gone, 200 ms without output end it.

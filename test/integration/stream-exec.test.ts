@@ -75,6 +75,16 @@ describe('exec', () => {
       assert.match(out.text, /\r\nhello\r\n/); // the echo of the typed line has hel""lo
     });
 
+    it(`with tty but no stdin the process sees no end-of-file (${transport})`, async () => {
+      // An EOF (^D typed for it) would end the read at once; without one it waits out its second.
+      const { url } = await exec({ cmd: ['sh', '-c', 'read -t 1 x; echo done'], tty: true, stdout: true });
+      const out = new Sink();
+      const t0 = Date.now();
+      assert.equal((await runExecClient(url, { transport, tty: true, stdout: out, resize: new SizeQueue() })).exitCode, 0);
+      assert.ok(Date.now() - t0 >= 900, `read ended after ${Date.now() - t0} ms`);
+      assert.match(out.text, /done\r\n/);
+    });
+
     it(`resize changes stty size inside (${transport})`, async () => {
       const { url } = await exec({ cmd: ['sh'], tty: true, stdin: true, stdout: true });
       const stdin = new PassThrough();
