@@ -1,6 +1,7 @@
 // Kubernetes resource quantities ("64Mi", "10M", "1.5Gi", "512"), as used by
-// the shm size option and the bandwidth annotations. Only the forms those use:
-// binary (Ki…Ei) and decimal (k…E) suffixes, no exponents, no milli.
+// the shm size option, the bandwidth annotations and berth's limits:
+// binary (Ki…Ei) and decimal (k…E) suffixes, no exponents. Milli ("200m")
+// only for CPU, where it is the usual spelling.
 
 const SUFFIX: Record<string, number> = {
   '': 1,
@@ -23,4 +24,17 @@ export function parseQuantity(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(text.trim());
   if (!m) return undefined;
   return Math.ceil(Number(m[1]) * (SUFFIX[m[2] ?? ''] as number));
+}
+
+/**
+ * A CPU quantity in millicores: "200m" → 200, "1.5" → 1500, "2" → 2000.
+ * Undefined when it is not one, or finer than a millicore ("0.0005", "1.5m").
+ */
+export function parseCpuQuantity(text: string): number | undefined {
+  const t = text.trim();
+  const milli = /^(\d+)m$/.exec(t);
+  if (milli) return Number(milli[1]);
+  const cores = /^(\d+)(?:\.(\d{1,3}))?$/.exec(t);
+  if (!cores) return undefined;
+  return Number(cores[1]) * 1000 + Number(((cores[2] ?? '') + '000').slice(0, 3));
 }

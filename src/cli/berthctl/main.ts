@@ -34,6 +34,7 @@ const VERBS: Record<string, { summary: string; load: () => Promise<{ verb: Verb 
   exec: { summary: 'Run a command in a running container', load: () => import('./verbs/exec.js') },
   attach: { summary: 'Attach to a running container', load: () => import('./verbs/attach.js') },
   'port-forward': { summary: 'Forward local port to a pod', load: () => import('./verbs/port-forward.js') },
+  completion: { summary: 'Output shell completion code (bash or zsh)', load: () => import('./verbs/completion.js').then((m) => m.forVerbs(VERBS)) },
 };
 
 const USAGE = `berthctl - client for CRI runtimes (crictl-compatible)

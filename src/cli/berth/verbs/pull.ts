@@ -1,0 +1,31 @@
+// berth pull: PullImage with a spinner and elapsed time on a terminal, then
+// docker's result lines. The CRI reports no per-layer progress.
+import { ImageStatus } from '../../../api/methods.js';
+import { UsageError } from '../../common/cli-context.js';
+import { bool } from '../args.js';
+import { pullSummary, pullWithProgress } from '../pull-progress.js';
+import type { BerthVerb } from '../verb.js';
+
+export const verb: BerthVerb = {
+  synopsis: 'pull [OPTIONS] NAME[:TAG|@DIGEST]',
+  description: `Pull an image through the runtime's image service (CRI PullImage); the runtime normalises the name (busybox → docker.io/library/busybox:latest) and uses its own registry credentials.
+
+The CRI reports nothing while a pull runs, so on a terminal berth shows a spinner with the elapsed time, then the digest, size and time taken; there is no per-layer progress.`,
+  flags: [{ name: 'quiet', short: 'q', kind: 'bool', help: 'Print only the image reference' }],
+  positional: ['image'],
+  examples: ['berth pull busybox', 'berth pull registry.local:5000/app:1.2'],
+  async run(ctx, p) {
+    if (p.args.length !== 1) throw new UsageError("pull: exactly one image NAME is required; see 'berth pull --help'");
+    const image = p.args[0] as string;
+    const quiet = bool(p.flags, 'quiet');
+    const had = (await ctx.image.call(ImageStatus, { image: { image } })).image;
+    const r = await pullWithProgress(ctx, image, quiet ? nullStream() : process.stderr);
+    if (!quiet) process.stderr.write(`${had && had.id === r.imageRef ? `Status: Image is up to date for ${image}` : pullSummary(image, r)}\n`);
+    // The reference as the runtime normalised it (docker prints docker.io/library/busybox:latest).
+    ctx.print(image.includes('@') ? r.repoDigest || r.imageRef : (r.repoTags.find((t) => t.endsWith(image.includes(':') ? image.slice(image.lastIndexOf(':')) : ':latest')) ?? r.repoTags[0] ?? r.imageRef));
+  },
+};
+
+function nullStream(): NodeJS.WriteStream {
+  return { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+}

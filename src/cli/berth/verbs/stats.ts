@@ -1,0 +1,62 @@
+// berth stats: docker stats' table (CONTAINER ID, NAME, CPU %, MEM USAGE /
+// LIMIT, MEM %, NET I/O, PIDS) from the CRI stats calls, refreshed every
+// second, or once with --no-stream. CPU % is of one CPU, as docker's.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { exitQuietlyOnClosedPipe } from '../../common/pipe.js';
+import { bool } from '../args.js';
+import { binarySize, dockerTable, shortId } from '../docker-format.js';
+import { wrapError } from '../errors.js';
+import { nodeMemory, Sampler, type UsageRow } from '../sampler.js';
+import { LiveScreen } from '../screen.js';
+import type { BerthVerb } from '../verb.js';
+
+export function statsTable(rows: readonly UsageRow[], noTrunc: boolean, nodeMem: number): string[][] {
+  const out = [['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'PIDS']];
+  for (const r of [...rows].sort((a, b) => a.name.localeCompare(b.name))) {
+    const limit = r.memoryLimitBytes ?? nodeMem;
+    out.push([
+      noTrunc ? r.id : shortId(r.id),
+      r.name,
+      r.cpuMillis === undefined ? '--' : `${(r.cpuMillis / 10).toFixed(2)}%`,
+      `${binarySize(r.memoryBytes)} / ${binarySize(limit)}`,
+      `${((r.memoryBytes / limit) * 100).toFixed(2)}%`,
+      `${binarySize(r.rxBytes).replace('i', '')} / ${binarySize(r.txBytes).replace('i', '')}`,
+      r.pids === undefined ? '--' : String(r.pids),
+    ]);
+  }
+  return out;
+}
+
+export const verb: BerthVerb = {
+  synopsis: 'stats [OPTIONS] [CONTAINER...]',
+  description: `Display a live stream of the resource use of running containers (berth's own, or every container with --all-pods), refreshed every second until Ctrl-C. CPU % is of one CPU over the last second; MEM is the working set against the limit (the node's memory when there is none); NET I/O and PIDS are the pod's.`,
+  flags: [
+    { name: 'no-stream', kind: 'bool', help: 'Print one sample and exit (after one second, to measure CPU)' },
+    { name: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
+    { name: 'all-pods', kind: 'bool', help: 'Include containers berth did not make' },
+  ],
+  positional: ['running'],
+  examples: ['berth stats', 'berth stats --no-stream web'],
+  async run(ctx, p) {
+    const sampler = new Sampler(ctx, { berthOnly: !bool(p.flags, 'all-pods') && p.args.length === 0, containers: p.args });
+    const noTrunc = bool(p.flags, 'no-trunc');
+    const mem = nodeMemory();
+    const sample = async (): Promise<UsageRow[]> => sampler.sample().catch((e: unknown) => Promise.reject(wrapError('reading container stats', e)));
+    await sample();
+    const stream = !bool(p.flags, 'no-stream');
+    const screen = stream && process.stdout.isTTY ? new LiveScreen() : undefined;
+    exitQuietlyOnClosedPipe();
+    screen?.enter();
+    try {
+      for (;;) {
+        await sleep(1000);
+        const text = dockerTable(statsTable(await sample(), noTrunc, mem));
+        if (screen) screen.draw(text.split('\n'));
+        else ctx.print(text);
+        if (!stream) return 0;
+      }
+    } finally {
+      screen?.leave();
+    }
+  },
+};
