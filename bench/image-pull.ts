@@ -1,11 +1,14 @@
 // Cold pull of a ~200 MB, 5-layer image (many small files and a few large
-// ones) from the local registry into berthd; 5 repetitions, p50. The
-// containerd comparison lives with the containerd benchmark.
-// Run as root: node scripts/build.mjs && node --import tsx bench/image-pull.ts
+// ones) from the local registry: berthd and containerd 1.6 (CRI plugin, the
+// registry as its mirror), the same client, alternating, 5 repetitions each,
+// each on a fresh root; p50 and the ratio.
+// Run as root: node scripts/build.mjs && node --import tsx bench/image-pull.ts [reps]
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PullImage, RemoveImage } from '../src/api/methods.js';
+import { CriClient } from '../src/client/cri-client.js';
+import { startContainerd } from '../test/support/containerd.js';
 import { makeTestDir, startDaemon } from '../test/support/daemon.js';
 import { buildImage } from '../test/support/images/build.js';
 import { pushImage } from '../test/support/registry/push.js';
@@ -48,22 +51,37 @@ try {
   await pushImage(reg.url, 'bench-pull', 'v1', img);
   const compressed = img.layers.reduce((n, l) => n + l.size, 0);
   const uncompressed = img.layers.reduce((n, l) => n + l.uncompressedSize, 0);
-  const times: number[] = [];
+  const ref = `${reg.host}/bench-pull:v1`;
+  const berth: number[] = [];
+  const ctrd: number[] = [];
+  const timed = async (f: () => Promise<unknown>): Promise<number> => {
+    const t = process.hrtime.bigint();
+    await f();
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
   for (let r = 0; r < REPS; r++) {
     const d = await startDaemon();
     try {
-      const t = process.hrtime.bigint();
-      await d.client.call(PullImage, { image: { image: `${reg.host}/bench-pull:v1` } });
-      times.push(Number(process.hrtime.bigint() - t) / 1e6);
-      await d.client.call(RemoveImage, { image: { image: `${reg.host}/bench-pull:v1` } });
+      berth.push(await timed(() => d.client.call(PullImage, { image: { image: ref } })));
     } finally {
       await d.cleanup();
     }
+    const c = await startContainerd({ mirrors: { [reg.host]: `http://${reg.host}` } });
+    const client = new CriClient(c.endpoint, 600_000);
+    try {
+      ctrd.push(await timed(() => client.call(PullImage, { image: { image: ref } })));
+    } finally {
+      client.close();
+      await c.stop();
+    }
   }
-  times.sort((a, b) => a - b);
-  const p50 = times[Math.floor(times.length / 2)] ?? NaN;
-  process.stdout.write(`image: ${img.layers.length} layers, ${(compressed / 1e6).toFixed(1)} MB compressed, ${(uncompressed / 1e6).toFixed(1)} MB uncompressed\n`);
-  process.stdout.write(`berth cold pull: p50 ${(p50 / 1000).toFixed(2)} s (runs: ${times.map((x) => (x / 1000).toFixed(2)).join(', ')} s)\n`);
+  const p50 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const secs = (xs: number[]): string => xs.map((x) => (x / 1000).toFixed(2)).join(', ');
+  process.stdout.write(`image: ${img.layers.length} layers, ${(compressed / 1e6).toFixed(1)} MB compressed, ${(uncompressed / 1e6).toFixed(1)} MB uncompressed; root on ${work}\n`);
+  process.stdout.write(`| runtime | p50 (s) | runs (s) |\n|---|---:|---|\n`);
+  process.stdout.write(`| berth | ${(p50(berth) / 1000).toFixed(2)} | ${secs(berth)} |\n`);
+  process.stdout.write(`| containerd 1.6 | ${(p50(ctrd) / 1000).toFixed(2)} | ${secs(ctrd)} |\n`);
+  process.stdout.write(`ratio berth/containerd p50: ${(p50(berth) / p50(ctrd)).toFixed(2)}\n`);
 } finally {
   await reg.stop();
   await rm(work, { recursive: true, force: true });

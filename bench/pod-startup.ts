@@ -66,13 +66,15 @@ async function removePod(c: CriClient, podId: string): Promise<void> {
   await c.call(RemovePodSandbox, { podSandboxId: podId });
 }
 
-async function series(c: CriClient, tag: string, image: string, logDir: string): Promise<Timing[]> {
-  const out: Timing[] = [];
-  for (let i = 0; i < 3; i++) await removePod(c, (await oneRun(c, 1000 + i, tag, image, logDir)).podId); // warm-up
-  for (let i = 0; i < N; i++) {
-    const { t, podId } = await oneRun(c, i, tag, image, logDir);
-    out.push(t);
-    await removePod(c, podId);
+/** Both runtimes, iteration by iteration alternating, so machine load falls on both alike. */
+async function interleaved(runs: { c: CriClient; tag: string }[], image: string, logDir: string): Promise<Timing[][]> {
+  const out: Timing[][] = runs.map(() => []);
+  for (let i = -3; i < N; i++) {
+    for (const [k, r] of runs.entries()) {
+      const { t, podId } = await oneRun(r.c, i + 3, r.tag, image, logDir);
+      if (i >= 0) out[k]!.push(t); // the first three are warm-ups
+      await removePod(r.c, podId);
+    }
   }
   return out;
 }
@@ -140,22 +142,23 @@ progress('networks');
 const netB = await makeTestNetwork(join(work, 'net-berth'), { noPortmap: false });
 const netC = await makeTestNetwork(join(work, 'net-ctrd'), { noPortmap: false });
 try {
-  progress('berth series');
+  progress('start both runtimes');
   const d = await startDaemon({ cniConfDir: netB.confDir, installDefaultNetwork: false, toml: netB.toml });
-  await d.client.call(PullImage, { image: { image: busybox } });
-  const berth = await series(d.client, 'berth', busybox, logDir);
-  const berthMem = await memory(d.client, d.proc.pid ?? 0, ['conmon'], 'berth-mem', busybox, logDir);
-  await d.cleanup();
-
-  progress('containerd series');
   const ctrd = await startContainerd({ cniConfDir: netC.confDir, mirrors: { [reg.host]: `http://${reg.host}` }, sandboxImage: pause });
+  await new Promise((r) => setTimeout(r, 2000));
+  const freshIdle = { berth: await rssKb(d.proc.pid ?? 0), ctrd: await rssKb(ctrd.proc.pid ?? 0) };
+  await d.client.call(PullImage, { image: { image: busybox } });
   const cc = new CriClient(ctrd.endpoint, 120_000);
   await cc.call(PullImage, { image: { image: busybox } });
   await cc.call(PullImage, { image: { image: pause } });
-  const containerd = await series(cc, 'ctrd', busybox, logDir);
+  progress('interleaved series');
+  const [berth, containerd] = (await interleaved([{ c: d.client, tag: 'berth' }, { c: cc, tag: 'ctrd' }], busybox, logDir)) as [Timing[], Timing[]];
+  progress('memory');
+  const berthMem = await memory(d.client, d.proc.pid ?? 0, ['conmon'], 'berth-mem', busybox, logDir);
   const ctrdMem = await memory(cc, ctrd.proc.pid ?? 0, ['containerd-shim-runc-v2', 'containerd-shim'], 'ctrd-mem', busybox, logDir);
   cc.close();
   await ctrd.stop();
+  await d.cleanup();
 
   progress('floor');
   const floor = await measureFloor(N, join(work, 'floor'), images.busybox);
@@ -163,7 +166,7 @@ try {
   const b = summary('berth', berth);
   const c = summary('containerd', containerd);
   const out = [
-    `iterations: ${N} (after 3 warm-ups), gRPC time RunPodSandbox+CreateContainer+StartContainer, ms`,
+    `iterations: ${N} per runtime (after 3 warm-ups), alternating berth/containerd; gRPC time RunPodSandbox+CreateContainer+StartContainer, ms; load average at the end: ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`,
     '',
     '| runtime | p50 | p90 | p99 | RunPodSandbox p50 | CreateContainer p50 | StartContainer p50 |',
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -175,10 +178,10 @@ try {
     '',
     `memory with ${MEM_PODS} running single-container pods (RSS, MB):`,
     '',
-    '| runtime | daemon idle | daemon with pods | monitors (count, total) | per pod above idle |',
-    '|---|---:|---:|---:|---:|',
-    `| berth | ${f(berthMem.idleKb / 1024)} | ${f(berthMem.daemonKb / 1024)} | ${berthMem.monitors} conmon, ${f(berthMem.monitorKb / 1024)} | ${f(berthMem.perPodKb / 1024)} |`,
-    `| containerd 1.6 | ${f(ctrdMem.idleKb / 1024)} | ${f(ctrdMem.daemonKb / 1024)} | ${ctrdMem.monitors} shims, ${f(ctrdMem.monitorKb / 1024)} | ${f(ctrdMem.perPodKb / 1024)} |`,
+    '| runtime | daemon idle (fresh) | daemon before pods (after the series) | daemon with pods | monitors (count, total) | per pod above idle |',
+    '|---|---:|---:|---:|---:|---:|',
+    `| berth | ${f(freshIdle.berth / 1024)} | ${f(berthMem.idleKb / 1024)} | ${f(berthMem.daemonKb / 1024)} | ${berthMem.monitors} conmon, ${f(berthMem.monitorKb / 1024)} | ${f(berthMem.perPodKb / 1024)} |`,
+    `| containerd 1.6 | ${f(freshIdle.ctrd / 1024)} | ${f(ctrdMem.idleKb / 1024)} | ${f(ctrdMem.daemonKb / 1024)} | ${ctrdMem.monitors} shims, ${f(ctrdMem.monitorKb / 1024)} | ${f(ctrdMem.perPodKb / 1024)} |`,
   ].join('\n');
   process.stdout.write(`${out}\n`);
   await writeFile(join(process.cwd(), 'bench', 'last-pod-startup.md'), `${out}\n`);
