@@ -31,7 +31,8 @@ export function buildResources(r: LinuxContainerResources | undefined, host: Res
   if (Object.keys(cpu).length > 0) out.cpu = cpu;
 
   const memory: NonNullable<OciResources['memory']> = {};
-  const limit = toNumber(r.memoryLimitInBytes, `${FIELD}.memory_limit_in_bytes`, 0);
+  // -1 lifts a limit on update (runc writes it as unlimited on v1, "max" on v2); 0 means "not set".
+  const limit = toNumber(r.memoryLimitInBytes, `${FIELD}.memory_limit_in_bytes`, -1);
   const swap = toNumber(r.memorySwapLimitInBytes, `${FIELD}.memory_swap_limit_in_bytes`, -1);
   if (limit !== 0) memory.limit = limit;
   // swap is memory+swap: equal to the limit means "no swap" (containerd's default when a limit is set).
