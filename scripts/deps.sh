@@ -6,7 +6,8 @@ set -euo pipefail
 
 # gcc + libc6-dev build berthd's small C helper (native/berth-stream.c) at install.
 RUNTIME_PKGS=(runc crun conmon containernetworking-plugins catatonit iproute2 iptables util-linux tar zstd criu attr gcc libc6-dev)
-TEST_PKGS=(docker-registry busybox-static apache2-utils openssl containerd protobuf-compiler hyperfine)
+# zsh: the completion tests check the generated zsh script.
+TEST_PKGS=(docker-registry busybox-static apache2-utils openssl containerd protobuf-compiler hyperfine zsh)
 
 pkgs=("${RUNTIME_PKGS[@]}")
 [[ "${1:-}" == "--test" ]] && pkgs+=("${TEST_PKGS[@]}")

@@ -83,7 +83,20 @@ export async function remake(ctx: CliContext, c: Container): Promise<string> {
   const sandbox = podConfig(o, { uid: pod.metadata?.uid ?? '', logDirectory });
   const attempt = (c.metadata?.attempt ?? 0) + 1;
   const imageId = c.imageRef || c.image?.image || o.image;
-  const id = (await ctx.runtime.call(CreateContainer, { podSandboxId: c.podSandboxId, config: containerConfig(o, attempt, imageId), sandboxConfig: sandbox }, { timeoutMs: CREATE_DEADLINE_MS })).containerId;
+  const config = containerConfig(o, attempt, imageId);
+  // Limits changed live (container set, update) outlive the restart, as docker update's do.
+  const now = status?.resources?.linux;
+  if (now && config.linux) {
+    config.linux.resources = {
+      cpuPeriod: now.cpuPeriod,
+      cpuQuota: now.cpuQuota,
+      cpuShares: now.cpuShares,
+      cpusetCpus: now.cpusetCpus,
+      cpusetMems: now.cpusetMems,
+      memoryLimitInBytes: now.memoryLimitInBytes > 0n && now.memoryLimitInBytes < 2n ** 62n ? now.memoryLimitInBytes : 0n,
+    };
+  }
+  const id = (await ctx.runtime.call(CreateContainer, { podSandboxId: c.podSandboxId, config, sandboxConfig: sandbox }, { timeoutMs: CREATE_DEADLINE_MS })).containerId;
   await ctx.runtime.call(RemoveContainer, { containerId: c.id });
   await ctx.runtime.call(StartContainer, { containerId: id }, { timeoutMs: CREATE_DEADLINE_MS });
   return id;

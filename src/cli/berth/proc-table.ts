@@ -35,17 +35,27 @@ export function parseStat(text: string): ProcStat {
 }
 
 /** The cgroup directory of a process: v1's memory (or pids) hierarchy, else v2's unified one. */
-export function cgroupDir(procCgroup: string, root = '/sys/fs/cgroup'): string | undefined {
+export function cgroupDir(procCgroup: string, root = '/sys/fs/cgroup', prefer: readonly string[] = ['memory', 'pids']): string | undefined {
   const lines = procCgroup.trim().split('\n').map((l) => {
     const [id, ctls, ...path] = l.split(':');
     return { id, ctls: (ctls ?? '').split(','), path: path.join(':') };
   });
-  for (const ctl of ['memory', 'pids']) {
+  for (const ctl of prefer) {
     const l = lines.find((x) => x.ctls.includes(ctl));
     if (l) return join(root, ctl, l.path);
   }
   const unified = lines.find((x) => x.id === '0' && x.ctls.join('') === '');
   return unified ? join(root, unified.path) : undefined;
+}
+
+/** How many processes the container of `initPid` has (its cgroup's pids.current); undefined when unreadable. */
+export async function pidCount(initPid: number): Promise<number | undefined> {
+  try {
+    const dir = cgroupDir(await readFile(`/proc/${initPid}/cgroup`, 'utf8'), '/sys/fs/cgroup', ['pids']);
+    return dir ? Number((await readFile(join(dir, 'pids.current'), 'utf8')).trim()) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function cgroupPids(dir: string): Promise<number[]> {

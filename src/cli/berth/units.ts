@@ -39,7 +39,7 @@ export function parseCpuLimit(text: string): number {
 /** A Kubernetes memory quantity ("256Mi", "1G", "512") → bytes, with a message saying what is wrong. */
 export function parseMemoryLimit(text: string): number {
   const t = text.trim();
-  if (/^\d+(\.\d+)?m$/.test(t)) throw new Error(`memory "${text}" means ${t.slice(0, -1)} thousandths of a byte in Kubernetes notation; did you mean ${t.slice(0, -1)}Mi?`);
+  if (/^\d+(\.\d+)?m$/.test(t)) throw new Error(`memory "${text}" means ${t.slice(0, -1)} thousandths of a byte in Kubernetes notation (did you mean ${t.slice(0, -1)}Mi?)`);
   const bytes = parseQuantity(t);
   if (bytes === undefined) throw new Error(`invalid memory quantity "${text}": use e.g. 256Mi, 1Gi, 500M or a number of bytes`);
   if (bytes < 4 * 1024 * 1024) throw new Error(`memory ${text} is below the minimum of 4Mi`);

@@ -39,14 +39,16 @@ function q(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function tables(s: CompletionSpec, decl: string): string {
-  const lines = [`  ${decl} flags vflags args subs fkinds`];
+/** The per-verb tables as associative arrays (bash: a[k]=v, where the key is quote-removed; zsh keeps quotes in subscripts, so a+=(k v)). */
+function tables(s: CompletionSpec, shell: 'bash' | 'zsh'): string {
+  const lines = ['  local -A flags vflags args subs fkinds'];
+  const set = (arr: string, key: string, value: string): string => (shell === 'bash' ? `  ${arr}[${q(key)}]=${q(value)}` : `  ${arr}+=(${q(key)} ${q(value)})`);
   for (const v of s.details) {
-    lines.push(`  flags[${q(v.path)}]=${q(v.flags.join(' '))}`);
-    lines.push(`  vflags[${q(v.path)}]=${q(v.valueFlags.join(' '))}`);
-    lines.push(`  args[${q(v.path)}]=${q(v.args.join(' ') || 'none')}`);
-    if (v.subverbs) lines.push(`  subs[${q(v.path)}]=${q(Object.keys(v.subverbs).join(' '))}`);
-    for (const [f, k] of Object.entries(v.flagKinds)) lines.push(`  fkinds[${q(`${v.path} ${f}`)}]=${q(k)}`);
+    lines.push(set('flags', v.path, v.flags.join(' ')));
+    lines.push(set('vflags', v.path, v.valueFlags.join(' ')));
+    lines.push(set('args', v.path, v.args.join(' ') || 'none'));
+    if (v.subverbs) lines.push(set('subs', v.path, Object.keys(v.subverbs).join(' ')));
+    for (const [f, k] of Object.entries(v.flagKinds)) lines.push(set('fkinds', `${v.path} ${f}`, k));
   }
   return lines.join('\n');
 }
@@ -75,7 +77,7 @@ ${dynamicCase(s, '    ', (c) => `COMPREPLY=( $(compgen -W "$(${c})" -- "$cur") )
 }
 
 ${f}() {
-${tables(s, 'local -A')}
+${tables(s, 'bash')}
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]}
   local -a cmd=("\${COMP_WORDS[0]}")
   local i=1 verb='' w
@@ -120,7 +122,7 @@ export function zshScript(s: CompletionSpec): string {
   const verbList = Object.entries(s.verbs).map(([n, d]) => `    ${q(`${n}:${d}`)}`).join('\n');
   const subLists = s.details
     .filter((v) => v.subverbs)
-    .map((v) => `  subdesc[${q(v.path)}]=${q(Object.entries(v.subverbs ?? {}).map(([n, d]) => `${n}:${d}`).join('\n'))}`)
+    .map((v) => `  subdesc+=(${q(v.path)} ${q(Object.entries(v.subverbs ?? {}).map(([n, d]) => `${n}:${d}`).join('\n'))})`)
     .join('\n');
   return `#compdef ${s.prog}
 # zsh completion for ${s.prog}
@@ -139,7 +141,7 @@ ${dynamicCase(s, '    ', (c) => `compadd -- \${(f)"$(${c})"}`)}
 }
 
 ${f}() {
-${tables(s, 'local -A')}
+${tables(s, 'zsh')}
   local -A subdesc
 ${subLists}
   local -a verbs=(

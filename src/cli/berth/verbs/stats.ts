@@ -2,7 +2,10 @@
 // LIMIT, MEM %, NET I/O, PIDS) from the CRI stats calls, refreshed every
 // second, or once with --no-stream. CPU % is of one CPU, as docker's.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ContainerStatus } from '../../../api/methods.js';
+import type { CliContext } from '../../common/cli-context.js';
 import { exitQuietlyOnClosedPipe } from '../../common/pipe.js';
+import { pidCount } from '../proc-table.js';
 import { bool } from '../args.js';
 import { binarySize, dockerTable, shortId } from '../docker-format.js';
 import { wrapError } from '../errors.js';
@@ -27,9 +30,20 @@ export function statsTable(rows: readonly UsageRow[], noTrunc: boolean, nodeMem:
   return out;
 }
 
+/** PIDS per container from its own cgroup (the CRI's container stats have no process count). */
+async function withPids(ctx: CliContext, rows: UsageRow[]): Promise<void> {
+  await Promise.all(
+    rows.map(async (r) => {
+      const info = (await ctx.runtime.call(ContainerStatus, { containerId: r.id, verbose: true }).catch(() => undefined))?.info.info;
+      const pid = info ? (JSON.parse(info) as { pid?: number }).pid : undefined;
+      r.pids = pid ? await pidCount(pid) : undefined;
+    }),
+  );
+}
+
 export const verb: BerthVerb = {
   synopsis: 'stats [OPTIONS] [CONTAINER...]',
-  description: `Display a live stream of the resource use of running containers (berth's own, or every container with --all-pods), refreshed every second until Ctrl-C. CPU % is of one CPU over the last second; MEM is the working set against the limit (the node's memory when there is none); NET I/O and PIDS are the pod's.`,
+  description: `Display a live stream of the resource use of running containers (berth's own, or every container with --all-pods), refreshed every second until Ctrl-C. CPU % is of one CPU over the last second; MEM is the working set against the limit (the node's memory when there is none); NET I/O is the pod's; PIDS is read from the container's cgroup on this node.`,
   flags: [
     { name: 'no-stream', kind: 'bool', help: 'Print one sample and exit (after one second, to measure CPU)' },
     { name: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
@@ -50,7 +64,9 @@ export const verb: BerthVerb = {
     try {
       for (;;) {
         await sleep(1000);
-        const text = dockerTable(statsTable(await sample(), noTrunc, mem));
+        const rows = await sample();
+        await withPids(ctx, rows);
+        const text = dockerTable(statsTable(rows, noTrunc, mem));
         if (screen) screen.draw(text.split('\n'));
         else ctx.print(text);
         if (!stream) return 0;
