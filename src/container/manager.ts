@@ -60,6 +60,8 @@ export interface ContainerManagerOptions {
 }
 
 const STOP_KILL_GRACE_MS = 10_000;
+/** How long a SIGKILLed init gets before every process of the container is killed. */
+const INIT_KILL_WAIT_MS = 1000;
 /** conmon drains the last output and exits right after the container; bounded wait. */
 const CONMON_DRAIN_MS = 2000;
 
@@ -195,6 +197,7 @@ export class ContainerManager {
         rec.stopSignal = prepared.stopSignal;
         rec.resourcesJson = JSON.stringify(prepared.resources);
         rec.cgroupsPath = prepared.cgroupsPath;
+        rec.sharedPidNamespace = sharesPidNamespace(prepared.spec);
         await this.writeBundle(paths, prepared.spec, rec);
         steps.mark('bundle');
         const runtime = this.o.runtimeFor(rec.runtimeHandler);
@@ -331,7 +334,15 @@ export class ContainerManager {
       await runtime.kill(id, rec.stopSignal).catch((e: unknown) => this.o.log.debug('stop signal not delivered', { id, error: errorMessage(e) }));
       if (await this.waitExitOrFile(id, timeoutSec * 1000)) return;
     }
-    await runtime.kill(id, 'KILL', { all: true }).catch((e: unknown) => this.o.log.debug('SIGKILL not delivered', { id, error: errorMessage(e) }));
+    // With its own PID namespace, SIGKILL to the container's init ends all of
+    // it at once. Sharing one (pod or node), its other processes would survive
+    // their init: they are all killed, which on cgroup v1 goes through the
+    // freezer and is slower, so only then.
+    if (rec.sharedPidNamespace === false) {
+      await runtime.kill(id, 'KILL').catch((e: unknown) => this.o.log.debug('SIGKILL not delivered', { id, error: errorMessage(e) }));
+      if (await this.waitExitOrFile(id, INIT_KILL_WAIT_MS)) return;
+    }
+    await runtime.kill(id, 'KILL', { all: true }).catch((e: unknown) => this.o.log.debug('SIGKILL --all not delivered', { id, error: errorMessage(e) }));
     if (await this.waitExitOrFile(id, STOP_KILL_GRACE_MS)) return;
     throw new BerthError(Code.DeadlineExceeded, 'runtime', `container ${id} did not exit ${STOP_KILL_GRACE_MS / 1000}s after SIGKILL`);
   }
@@ -460,6 +471,13 @@ export class ContainerManager {
       throw e;
     }
   }
+}
+
+/** Pure: the spec joins an existing PID namespace (the pod's, a target's) or uses the node's. */
+export function sharesPidNamespace(spec: object): boolean {
+  const namespaces = (spec as { linux?: { namespaces?: { type: string; path?: string }[] } }).linux?.namespaces ?? [];
+  const pid = namespaces.find((n) => n.type === 'pid');
+  return !pid || Boolean(pid.path);
 }
 
 /** What runc update leaves in force: new values over old ones, per controller (cpu, memory …). */

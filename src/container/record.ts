@@ -33,6 +33,8 @@ export interface ContainerRecord {
   resourcesJson: string;
   /** linux.cgroupsPath of the spec (cgroupfs path or systemd slice:prefix:name). */
   cgroupsPath: string;
+  /** Its PID namespace is shared (pod, target or node): stopping must kill every process, not only init. Absent in old records: true. */
+  sharedPidNamespace?: boolean;
 }
 
 export function nowNs(): string {

@@ -59,3 +59,10 @@ test('keyed lock serialises per key, not across keys', async () => {
   assert.deepEqual(order.filter((x) => x.endsWith('a1') || x.endsWith('a2')), ['start a1', 'end a1', 'start a2', 'end a2']);
   assert.ok(order.indexOf('end b1') < order.indexOf('end a1'));
 });
+
+test('shared PID namespaces are told apart from a container\'s own', async () => {
+  const { sharesPidNamespace } = await import('../../src/container/manager.js');
+  assert.equal(sharesPidNamespace({ linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }] } }), false);
+  assert.equal(sharesPidNamespace({ linux: { namespaces: [{ type: 'pid', path: '/proc/1/ns/pid' }] } }), true);
+  assert.equal(sharesPidNamespace({ linux: { namespaces: [{ type: 'mount' }] } }), true, 'the node\'s');
+});
