@@ -113,9 +113,10 @@ async function foreground(ctx: CliContext, o: RunOptions, id: string): Promise<n
     if (o.stdin || o.tty) {
       const { url } = await ctx.runtime.call(Attach, { containerId: id, stdin: o.stdin, tty: o.tty, stdout: true, stderr: !o.tty });
       await runTerminalSession({ url, transport: 'spdy', interactive: o.stdin, tty: o.tty }).catch(async (e: unknown) => {
-        // A container that exits before the attach connects is fine: its exit code is what counts.
+        // The container exited before the attach connected: its output is in the log.
         const s = (await ctx.runtime.call(ContainerStatus, { containerId: id })).status;
         if (s?.state !== ContainerState.CONTAINER_EXITED) throw e;
+        await followLog(ctx, id, { follow: false, timestamps: false });
       });
     } else {
       await followLog(ctx, id, { follow: true, timestamps: false });

@@ -81,8 +81,8 @@ export const verb: BerthVerb = {
       if (!(await confirm(all))) return 0;
     }
     const r = await prune(ctx, all);
-    if (r.containers.length) ctx.print(`Deleted Containers:\n${r.containers.join('\n')}\n`);
-    if (r.images.length) ctx.print(`Deleted Images:\n${r.images.join('\n')}\n`);
+    if (r.containers.length) ctx.out(`Deleted Containers:\n${r.containers.join('\n')}\n\n`);
+    if (r.images.length) ctx.out(`Deleted Images:\n${r.images.join('\n')}\n\n`);
     ctx.print(`Total reclaimed space: ${humanSize(r.bytes)}`);
     for (const f of r.failures) process.stderr.write(`${errorLines(f, ctx.endpoints.debug).join('\n')}\n`);
     return r.failures.length ? 1 : 0;
