@@ -109,7 +109,11 @@ export class Images {
     const ref = pullReference(image);
     this.pulling++;
     try {
-      const res = await pullImage(this.pullDeps, ref, credentialsFrom(auth), signal);
+      const res = await pullImage(this.pullDeps, ref, credentialsFrom(auth), signal).catch((e: unknown) => {
+        // Layers and blobs a failed pull completed are named by no image: nobody sees or removes them. Freed once no pull runs.
+        this.gcPending = true;
+        throw e;
+      });
       this.configs.set(res.id, res.config);
       return await this.locked(async () => {
         const old = this.store.get(res.id);
@@ -131,7 +135,8 @@ export class Images {
       });
     } finally {
       this.pulling--;
-      if (this.pulling === 0 && this.gcPending) void this.collectGarbage().catch((e: unknown) => this.o.log.warn('image gc failed', { error: String(e) }));
+      // Awaited: a failed pull answers once what it left is freed.
+      if (this.pulling === 0 && this.gcPending) await this.collectGarbage().catch((e: unknown) => this.o.log.warn('image gc failed', { error: String(e) }));
     }
   }
 

@@ -38,7 +38,7 @@ export interface LayerSource {
 }
 
 const DOWNLOAD_ATTEMPTS = 3;
-const FINAL = new Set([Code.DataLoss, Code.FailedPrecondition, Code.Unauthenticated, Code.PermissionDenied, Code.NotFound, Code.InvalidArgument, Code.Cancelled]);
+const FINAL = new Set([Code.DataLoss, Code.FailedPrecondition, Code.Unauthenticated, Code.PermissionDenied, Code.NotFound, Code.InvalidArgument, Code.Cancelled, Code.ResourceExhausted]);
 
 function retryable(e: unknown): boolean {
   return !(e instanceof BerthError && FINAL.has(e.code));

@@ -150,13 +150,15 @@ export class SandboxManager {
     const rec = this.lookup(idOrPrefix);
     if (!rec) return;
     await this.withLock(rec.id, async () => {
-      if (rec.phase === 'removing' || !this.store.get(rec.id)) return;
+      if (!this.store.get(rec.id)) return;
+      // A pod whose removal failed half-way stays 'removing', but a stop still releases what it holds.
+      const phase = rec.phase === 'removing' ? 'removing' : 'stopped';
       await this.members?.stopAll(rec.id);
       failpoint('pod.stop.after-containers');
-      if (rec.phase !== 'stopped') {
+      if (rec.phase !== phase) {
         // Intent first: a crash while releasing must leave a NOTREADY pod (recovery finishes the release),
         // not a READY one whose network a DEL already took.
-        rec.phase = 'stopped';
+        rec.phase = phase;
         await this.store.put(rec);
       }
       try {
@@ -166,7 +168,7 @@ export class SandboxManager {
         rec.error = errorMessage(e);
         throw e;
       } finally {
-        rec.phase = 'stopped';
+        rec.phase = phase;
         await this.store.put(rec);
       }
     });
@@ -369,8 +371,11 @@ export class SandboxManager {
     await this.o.infra.forgetExit(rec.infra);
   }
 
-  /** Undoes every step; each part is idempotent and runs even when another fails. */
-  private async release(rec: PodRecord): Promise<void> {
+  /**
+   * Undoes every step; each part is idempotent and runs even when another fails.
+   * `final`: the record is dropped whatever happens (rollback), so nothing is kept for a retry.
+   */
+  private async release(rec: PodRecord, final = false): Promise<void> {
     const failures: unknown[] = [];
     const step = async (f: () => Promise<void>): Promise<void> => {
       try {
@@ -381,9 +386,12 @@ export class SandboxManager {
     };
     // The infra and the network go independently (DEL does not need the infra gone; both are slow tools).
     await Promise.all([step(() => this.stopInfra(rec)), step(() => this.detachNetwork(rec))]);
+    // The netns outlives a failed DEL: the retry needs it, or the bridge plugin (DEL without a netns
+    // releases only the IP) would leave the pod's masquerade rules behind for good.
+    const pins = rec.network?.attached && !final ? { ...rec.pins, net: undefined } : rec.pins;
     // One umount for the pins and shm, then the pin files.
-    await step(() => unmountAll([...NS_KINDS.map((k) => rec.pins[k]).filter((p): p is string => !!p), rec.files.shm]));
-    await step(() => unpinNamespaces(rec.pins));
+    await step(() => unmountAll([...NS_KINDS.map((k) => pins[k]).filter((p): p is string => !!p), rec.files.shm]));
+    await step(() => unpinNamespaces(pins));
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) {
       const first = failures[0] instanceof BerthError ? failures[0] : undefined;
@@ -406,7 +414,7 @@ export class SandboxManager {
         leftovers.push(errorMessage(e));
       }
     };
-    await attempt(() => this.release(rec));
+    await attempt(() => this.release(rec, true));
     await attempt(() => removePodDir(rec.files));
     await attempt(() => this.store.delete(rec.id));
     if (leftovers.length === 0) return cause instanceof BerthError ? cause : new BerthError(Code.Internal, 'runtime', errorMessage(cause), { cause });

@@ -32,7 +32,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     if (durable) await syncDir(dir);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw new BerthError(Code.Internal, 'storage', `cannot write ${path}: ${errorMessage(e)}`, { cause: e });
+    // A full disk is the node's condition, not an internal error: the kubelet and the user should see it as such.
+    const code = errnoCode(e) === 'ENOSPC' ? Code.ResourceExhausted : Code.Internal;
+    throw new BerthError(code, 'storage', `cannot write ${path}: ${errorMessage(e)}`, { cause: e });
   }
 }
 

@@ -14,6 +14,8 @@ export interface RegistryProxy {
   stall: Set<string>;
   /** Blob digests whose next download is cut mid-stream (connection destroyed), once each. */
   cutOnce: Set<string>;
+  /** Blob digests whose every download is cut mid-stream (a registry that keeps dropping). */
+  cutAlways: Set<string>;
   /** Resolves once a stalled blob started flowing. */
   stalled: Promise<void>;
   blobGets(digest: string): number;
@@ -26,6 +28,7 @@ export async function startProxy(upstream: string): Promise<RegistryProxy> {
   const corrupt = new Set<string>();
   const stall = new Set<string>();
   const cutOnce = new Set<string>();
+  const cutAlways = new Set<string>();
   let markStalled: () => void = () => undefined;
   const stalled = new Promise<void>((r) => (markStalled = r));
   const server = http.createServer((req, res) => {
@@ -43,7 +46,7 @@ export async function startProxy(upstream: string): Promise<RegistryProxy> {
           b[Math.floor(b.length / 2)] ^= 0xff;
           res.end(b);
         });
-      } else if (digest && cutOnce.has(digest) && ur.statusCode === 200) {
+      } else if (digest && (cutOnce.has(digest) || cutAlways.has(digest)) && ur.statusCode === 200) {
         cutOnce.delete(digest);
         ur.once('data', (c: Buffer) => {
           res.write(c.subarray(0, Math.min(c.length, 4096)), () => res.destroy());
@@ -69,6 +72,7 @@ export async function startProxy(upstream: string): Promise<RegistryProxy> {
     corrupt,
     stall,
     cutOnce,
+    cutAlways,
     stalled,
     blobGets: (d) => [...hits.entries()].filter(([k]) => k.startsWith('GET ') && k.endsWith(`/blobs/${d}`)).reduce((n, [, v]) => n + v, 0),
     close: () =>

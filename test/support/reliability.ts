@@ -224,7 +224,9 @@ export async function leftovers(n: Node, seen: readonly string[] = []): Promise<
   for (const line of mountinfo.split('\n')) {
     const point = line.split(' ')[4];
     if (!point) continue;
-    if ((point.startsWith(`${d.dir}/`) && point !== join(d.state, 'ns')) || ids.some((id) => line.includes(id))) out.push(`mount ${point}`);
+    // <state>/ns is berthd's own private mount; --root or --state may be file systems of their own.
+    const own = [join(d.state, 'ns'), d.root, d.state].includes(point);
+    if ((point.startsWith(`${d.dir}/`) && !own) || ids.some((id) => line.includes(id))) out.push(`mount ${point}`);
   }
   for (const kind of ['net', 'ipc', 'uts']) for (const f of await ls(join(d.state, 'ns', kind))) out.push(`pin ${kind}/${f}`);
   const stateDirs = ['pods', 'containers', 'exits', 'infra-exits', 'runc', 'crun', 'sockets'];

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BerthError, Code } from '../../util/errors.js';
+import { BerthError, Code, errnoCode } from '../../util/errors.js';
 import { BlobVerifier, dataLoss } from './blob-verifier.js';
 import { decompressStage } from './decompress.js';
 import { tarExtract } from './gnu-tar.js';
@@ -46,7 +46,7 @@ export async function unpackLayer(req: UnpackRequest): Promise<GuardStats> {
       tarExtract({ dir: req.dir, stdin: guard, signal: ac.signal }).then(() => guard.resume(), fail),
     ]);
     if (req.signal?.aborted) throw new BerthError(Code.Cancelled, 'image', `${req.what}: pull cancelled`);
-    if (first !== undefined) throw translate(first, req.what);
+    if (first !== undefined) throw translate(first, req.what, verifier.bytes, req.size);
     const stats = guard.summary();
     if (stats.diffId !== req.diffId) throw dataLoss(req.what, `uncompressed content is ${stats.diffId}, the image config says ${req.diffId}`);
     // Bytes, not strings: names need not be UTF-8.
@@ -58,10 +58,18 @@ export async function unpackLayer(req: UnpackRequest): Promise<GuardStats> {
   }
 }
 
-function translate(e: unknown, what: string): unknown {
+function translate(e: unknown, what: string, received: number, size: number): unknown {
   if (e instanceof UnsafeLayerError) return new BerthError(Code.FailedPrecondition, 'image', `${what}: refused: ${e.message}`);
-  if (e instanceof BerthError) return e;
   const msg = e instanceof Error ? e.message : String(e);
+  // tar hit a full disk (GNU tar reports a short write without errno): say so, with a code no retry loop treats as transient.
+  if (/No space left on device|ENOSPC|Wrote only \d+ of \d+ bytes/.test(msg)) {
+    return new BerthError(Code.ResourceExhausted, 'storage', `${what}: no space left on the image store's disk: ${msg.replace(/^[a-z]+: /, '')}`, { cause: e });
+  }
+  // The registry's connection died mid-body (Node says only "aborted"): transient, and retried by the layer store.
+  if (!(e instanceof BerthError) && (msg === 'aborted' || ['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'EPIPE'].includes(errnoCode(e) ?? ''))) {
+    return new BerthError(Code.Unavailable, 'image', `${what}: the registry closed the connection after ${received} of ${size} bytes (${msg})`, { cause: e });
+  }
+  if (e instanceof BerthError) return e;
   if (/incorrect header check|unexpected end of file|invalid (block type|distance|stored block)|zlib/i.test(msg)) {
     return new BerthError(Code.DataLoss, 'image', `${what}: corrupt compressed data: ${msg}`);
   }
