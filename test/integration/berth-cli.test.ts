@@ -280,6 +280,8 @@ describe('berth', () => {
     const { containers } = await d.client.call(ListContainers, {});
     assert.equal(containers.length, 1, 'the foreign container stays');
     await fails(/refusing to prune without confirmation when stdin is not a terminal; use -f/, 'system', 'prune');
+    await fails(/image \S+busybox:latest is used by container default\/kube-pod\/app \([0-9a-f]{12}\): remove the container first, or use rmi -f/, 'rmi', busybox);
+    assert.match(await ok('images'), /^REPOSITORY +TAG +IMAGE ID +SIZE\n\S+busybox +latest +[0-9a-f]{12} +[\d.]+[kM]B\n$/);
   });
 
   it('errors are one line with exit 1; --debug adds the gRPC detail', async () => {

@@ -241,7 +241,7 @@ test('monitor view: sorted by use, usage against the limit, history sparkline, J
   const doc = jsonDoc(rows, 'cpu', new Date(0)) as { containers: { name: string; cpu: unknown }[] };
   assert.deepEqual(doc.containers[1], { ...doc.containers[1], name: 'b', cpu: { millicores: 250, limitMillicores: 500 } });
   const st = statsTable([row('a', 505, 1 << 20, { memoryLimitBytes: 4 << 20 })], false, 8 << 30);
-  assert.deepEqual(st[1]?.slice(1), ['a', '50.50%', '1MiB / 4MiB', '25.00%', '1000B / 1.953KB', '1']);
+  assert.deepEqual(st[1]?.slice(1), ['a', '50.50%', '1MiB / 4MiB', '25.00%', '1kB / 2kB', '1']);
 });
 
 test('exec: -e and -w wrap the command', () => {

@@ -123,7 +123,7 @@ export async function removePod(ctx: CliContext, podId: string, logDir: string |
 }
 
 /** Waits until the container has exited; its exit code. */
-export async function waitExit(ctx: CliContext, id: string, signal?: AbortSignal): Promise<number> {
+export async function waitExit(ctx: CliContext, id: string, signal?: AbortSignal, maxDelayMs = 500): Promise<number> {
   let delay = 50;
   for (;;) {
     const s = (await ctx.runtime.call(ContainerStatus, { containerId: id })).status;
@@ -131,6 +131,6 @@ export async function waitExit(ctx: CliContext, id: string, signal?: AbortSignal
     if (s.state === ContainerState.CONTAINER_EXITED) return s.exitCode;
     if (signal?.aborted) throw new VerbError('interrupted');
     await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(500, delay * 2);
+    delay = Math.min(maxDelayMs, delay * 2);
   }
 }

@@ -13,7 +13,7 @@ export const verb: BerthVerb = {
     // No deadline on the wait: the container may run for days.
     for (;;) {
       try {
-        await waitExit(ctx, id);
+        await waitExit(ctx, id, undefined, 2000);
         break;
       } catch {
         // berthd restarting, or the container removed: look again, then give up when it is gone

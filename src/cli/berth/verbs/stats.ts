@@ -7,7 +7,7 @@ import type { CliContext } from '../../common/cli-context.js';
 import { exitQuietlyOnClosedPipe } from '../../common/pipe.js';
 import { pidCount } from '../proc-table.js';
 import { bool } from '../args.js';
-import { binarySize, dockerTable, shortId } from '../docker-format.js';
+import { binarySize, dockerTable, humanSize, shortId } from '../docker-format.js';
 import { wrapError } from '../errors.js';
 import { nodeMemory, Sampler, type UsageRow } from '../sampler.js';
 import { LiveScreen } from '../screen.js';
@@ -23,7 +23,7 @@ export function statsTable(rows: readonly UsageRow[], noTrunc: boolean, nodeMem:
       r.cpuMillis === undefined ? '--' : `${(r.cpuMillis / 10).toFixed(2)}%`,
       `${binarySize(r.memoryBytes)} / ${binarySize(limit)}`,
       `${((r.memoryBytes / limit) * 100).toFixed(2)}%`,
-      `${binarySize(r.rxBytes).replace('i', '')} / ${binarySize(r.txBytes).replace('i', '')}`,
+      `${humanSize(r.rxBytes)} / ${humanSize(r.txBytes)}`,
       r.pids === undefined ? '--' : String(r.pids),
     ]);
   }
