@@ -240,6 +240,8 @@ describe('berth', () => {
     const spinRow = once.find((l) => l.startsWith('spin '));
     assert.match(spinRow ?? '', /^spin +berth\/spin +\d+m +300m +[\d.]+% +[▁▂▃▄▅▆▇█]/, once.join('\n'));
     assert.ok(once.some((l) => l.startsWith('default/kube-pod/app ')), 'every pod of the node');
+    const cpuJson = JSON.parse(await ok('monitor', 'cpu', '--once', '--json', '--interval', '300ms')) as { containers: { name: string; cpu: { millicores: number; limitMillicores: number } }[] };
+    assert.equal(cpuJson.containers.find((c) => c.name === 'spin')?.cpu.limitMillicores, 300);
     const json = JSON.parse(await ok('monitor', 'memory', '--once', '--json', '--interval', '200ms')) as { resource: string; containers: { name: string; memory: { workingSetBytes: number; limitBytes: number | null } }[] };
     assert.equal(json.resource, 'memory');
     const lim = json.containers.find((c) => c.name === 'lim');
