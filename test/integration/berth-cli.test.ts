@@ -262,7 +262,7 @@ describe('berth', () => {
     assert.match(dc, /^Container\n {2}Name: +spin\n {2}ID: +[0-9a-f]{64}\n/);
     assert.match(dc, /\nPod\n {2}Name: +berth\/spin\n/);
     assert.match(dc, /\nLimits\n {2}CPU: +300m \(quota 30000\/100000µs\)\n/);
-    assert.match(await ok('describe', 'kube-pod'), /^Pod\n {2}Name: +default\/kube-pod\n[^]*\nContainers\n {2}Containers:\n {4}default\/kube-pod\/app /);
+    assert.match(await ok('describe', 'kube-pod'), /^Pod\n {2}Name: +default\/kube-pod\n[^]*\nMetadata\n {2}Containers:\n {4}default\/kube-pod\/app /);
     assert.match(await ok('describe', busybox), /^Image\n {2}ID: +sha256:[0-9a-f]{64}\n[^]*Used by:\n/);
     await fails(/no container, pod or image called "nothing-here"/, 'describe', 'nothing-here');
     await ok('rm', '-f', 'spin', 'lim');

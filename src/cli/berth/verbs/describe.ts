@@ -77,8 +77,8 @@ async function describeContainer(ctx: CliContext, ref: string): Promise<string |
       ['Workdir', v.process?.cwd ?? v.options?.workdir ?? '-'],
       ['Tty', String(v.process?.terminal ?? v.options?.tty ?? false)],
       ['Environment', v.process?.env ?? v.options?.env.map((e) => `${e.key}=${e.value}`) ?? []],
+      ['Mounts', (s?.mounts ?? []).map((m) => `${m.hostPath} -> ${m.containerPath}${m.readonly ? ' (ro)' : ''}`)],
     ]),
-    section('Mounts', [['Mounts', (s?.mounts ?? []).map((m) => `${m.hostPath} -> ${m.containerPath}${m.readonly ? ' (ro)' : ''}`)]]),
     section('Metadata', [
       ['Labels', mapLines(c.labels)],
       ['Annotations', mapLines(Object.fromEntries(Object.entries(c.annotations).filter(([k]) => k !== 'io.berth.run-options')))],
@@ -107,8 +107,8 @@ async function describePod(ctx: CliContext, ref: string): Promise<string | undef
       ['Namespaces', `network=${mode(ns?.network)} pid=${mode(ns?.pid)} ipc=${mode(ns?.ipc)}`],
       ['Runtime handler', pod.runtimeHandler || 'default'],
     ]),
-    section('Containers', [['Containers', containers.map((c) => `${displayName(c)}  ${c.id.slice(0, 12)}  ${containerStateWord(c.state)}  ${imageOf(c)}`)]]),
     section('Metadata', [
+      ['Containers', containers.map((c) => `${displayName(c)}  ${c.id.slice(0, 12)}  ${containerStateWord(c.state)}  ${imageOf(c)}`)],
       ['Labels', mapLines(pod.labels)],
       ['Annotations', mapLines(pod.annotations)],
     ]),
