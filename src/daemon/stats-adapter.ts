@@ -28,7 +28,15 @@ export function statsSource(containers: ContainerManager, pods: SandboxManager, 
         annotations: p.annotations,
         ready: p.phase === 'ready',
         netnsPath: p.pins.net,
-        cgroupParent: p.cgroupParent,
+        // Only a parent the pod asked for is its own: the default (/berth) is shared by every pod.
+        cgroupParent: requestedCgroupParent(p.config),
       })),
   };
+}
+
+/** linux.cgroup_parent as the pod's config (protobuf JSON) gave it; "" when none. */
+function requestedCgroupParent(config: unknown): string {
+  const linux = (config as { linux?: { cgroupParent?: unknown; cgroup_parent?: unknown } } | undefined)?.linux;
+  const v = linux?.cgroupParent ?? linux?.cgroup_parent;
+  return typeof v === 'string' ? v : '';
 }
