@@ -1,5 +1,5 @@
 // berth's global flags: they come before the verb (docker's rule).
-import { UsageError } from '../common/cli-context.js';
+import { parseGlobalFlags, type ValueFlag } from '../common/global-flags.js';
 
 export interface Globals {
   host?: string;
@@ -11,11 +11,11 @@ export interface Globals {
   version: boolean;
 }
 
-const WITH_VALUE: Record<string, 'host' | 'image' | 'config' | 'timeout'> = {
-  '--host': 'host',
-  '-H': 'host',
-  '--runtime-endpoint': 'host',
-  '-r': 'host',
+const SPELLING: Record<string, ValueFlag> = {
+  '--host': 'endpoint',
+  '-H': 'endpoint',
+  '--runtime-endpoint': 'endpoint',
+  '-r': 'endpoint',
   '--image-endpoint': 'image',
   '--config': 'config',
   '--timeout': 'timeout',
@@ -33,22 +33,12 @@ export const GLOBAL_FLAGS_HELP = `  -H, --host string        CRI endpoint (unix 
 export const GLOBAL_FLAG_NAMES = ['--host', '-H', '--image-endpoint', '--config', '--timeout', '--debug', '-D', '--help', '-h', '--version', '-v'];
 
 export function parseGlobals(argv: readonly string[]): { globals: Globals; rest: string[] } {
-  const g: Globals = { debug: false, help: false, version: false };
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (!a.startsWith('-')) break;
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const field = WITH_VALUE[name];
-    if (field) {
-      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UsageError(`flag ${name} needs a value`);
-      g[field] = value;
-    } else if (a === '--debug' || a === '-D') g.debug = true;
-    else if (a === '--help' || a === '-h') g.help = true;
-    else if (a === '--version' || a === '-v') g.version = true;
-    else throw new UsageError(`unknown flag: ${a}; see 'berth --help'`);
-  }
-  return { globals: g, rest: argv.slice(i) };
+  const { flags, rest } = parseGlobalFlags(argv, SPELLING, (a) => `unknown flag: ${a}; see 'berth --help'`);
+  const v = flags.values;
+  const globals: Globals = { debug: flags.debug, help: flags.help, version: flags.version };
+  if (v.endpoint !== undefined) globals.host = v.endpoint;
+  if (v.image !== undefined) globals.image = v.image;
+  if (v.config !== undefined) globals.config = v.config;
+  if (v.timeout !== undefined) globals.timeout = v.timeout;
+  return { globals, rest };
 }

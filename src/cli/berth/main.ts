@@ -1,8 +1,7 @@
 // berth: a Docker/nerdctl-style CLI over the CRI. Global flags come before
 // the verb; each verb lives in its own module, loaded only when it runs, so
 // `berth ps` loads the gRPC client and the ps module and nothing else.
-import { CliContext, UsageError } from '../common/cli-context.js';
-import { resolveEndpoints } from '../common/endpoint.js';
+import { UsageError, withCliContext } from '../common/cli-context.js';
 import { VERSION } from '../../version.js';
 import { parseArgs, wantsHelp } from './args.js';
 import { errorLines } from './errors.js';
@@ -70,20 +69,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const parsed = parseArgs({ verb: path, flags: verb.flags, stopAtPositional: verb.stopAtPositional }, args);
-  const endpoints = resolveEndpoints({
-    runtimeFlag: globals.host,
-    imageFlag: globals.image,
-    timeoutFlag: globals.timeout ?? '10s',
-    configFile: globals.config,
-    env: process.env,
-  });
-  if (globals.debug) endpoints.debug = true;
-  const ctx = new CliContext(endpoints);
-  try {
-    return (await verb.run(ctx, parsed)) ?? 0;
-  } finally {
-    ctx.close();
-  }
+  const inputs = { runtimeFlag: globals.host, imageFlag: globals.image, timeoutFlag: globals.timeout ?? '10s', configFile: globals.config, env: process.env };
+  return withCliContext(inputs, globals.debug, (ctx) => verb.run(ctx, parsed));
 }
 
 main(process.argv.slice(2)).then(

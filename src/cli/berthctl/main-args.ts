@@ -1,5 +1,5 @@
 // berthctl's global flags (crictl's): they come before the verb.
-import { UsageError } from '../common/cli-context.js';
+import { parseGlobalFlags, type ValueFlag } from '../common/global-flags.js';
 
 export interface Globals {
   config?: string;
@@ -11,32 +11,22 @@ export interface Globals {
   version: boolean;
 }
 
-const WITH_VALUE: Record<string, keyof Globals> = {
+const SPELLING: Record<string, ValueFlag> = {
   '--config': 'config', '-c': 'config',
-  '--runtime-endpoint': 'runtime', '-r': 'runtime',
+  '--runtime-endpoint': 'endpoint', '-r': 'endpoint',
   '--image-endpoint': 'image', '-i': 'image',
   '--timeout': 'timeout', '-t': 'timeout',
 };
 
 export function parseGlobals(argv: string[]): { globals: Globals; rest: string[] } {
-  const g: Globals = { debug: false, help: false, version: false };
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (!a.startsWith('-')) break;
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const field = WITH_VALUE[name];
-    if (field) {
-      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UsageError(`flag ${name} needs a value`);
-      (g as unknown as Record<string, string>)[field] = value;
-    } else if (a === '--debug' || a === '-D') g.debug = true;
-    else if (a === '--help' || a === '-h') g.help = true;
-    else if (a === '--version' || a === '-v') g.version = true;
-    else throw new UsageError(`unknown global flag ${a}`);
-  }
-  return { globals: g, rest: argv.slice(i) };
+  const { flags, rest } = parseGlobalFlags(argv, SPELLING, (a) => `unknown global flag ${a}`);
+  const v = flags.values;
+  const globals: Globals = { debug: flags.debug, help: flags.help, version: flags.version };
+  if (v.endpoint !== undefined) globals.runtime = v.endpoint;
+  if (v.image !== undefined) globals.image = v.image;
+  if (v.config !== undefined) globals.config = v.config;
+  if (v.timeout !== undefined) globals.timeout = v.timeout;
+  return { globals, rest };
 }
 
 /**

@@ -1,7 +1,6 @@
 // berthctl: a crictl-compatible CRI client. Global flags come before the verb
 // (as with crictl); each verb lives in its own module, loaded on demand.
-import { CliContext, UsageError, type Verb } from '../common/cli-context.js';
-import { resolveEndpoints } from '../common/endpoint.js';
+import { UsageError, withCliContext, type Verb } from '../common/cli-context.js';
 import { parseGlobals, wantsHelp } from './main-args.js';
 import { VERSION } from '../../version.js';
 
@@ -73,20 +72,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${verb.usage}\n`);
     return 0;
   }
-  const endpoints = resolveEndpoints({
-    runtimeFlag: globals.runtime,
-    imageFlag: globals.image,
-    timeoutFlag: globals.timeout,
-    configFile: globals.config,
-    env: process.env,
-  });
-  if (globals.debug) endpoints.debug = true;
-  const ctx = new CliContext(endpoints);
-  try {
-    return (await verb.run(ctx, args)) ?? 0;
-  } finally {
-    ctx.close();
-  }
+  const inputs = { runtimeFlag: globals.runtime, imageFlag: globals.image, timeoutFlag: globals.timeout, configFile: globals.config, env: process.env };
+  return withCliContext(inputs, globals.debug, (ctx) => verb.run(ctx, args));
 }
 
 main(process.argv.slice(2)).then(

@@ -1,7 +1,7 @@
 // What every CLI verb gets: resolved endpoints, lazily created clients,
 // output helpers. Verbs are loaded on demand, so this module stays light.
 import { CriClient } from '../../client/cri-client.js';
-import type { ResolvedEndpoints } from './endpoint.js';
+import { resolveEndpoints, type EndpointInputs, type ResolvedEndpoints } from './endpoint.js';
 
 export class CliContext {
   private runtimeClient: CriClient | undefined;
@@ -40,4 +40,16 @@ export interface Verb {
   summary: string;
   usage: string;
   run(ctx: CliContext, args: string[]): Promise<number | void>;
+}
+
+/** Resolves the endpoints, runs `fn` with a context, and closes its connections afterwards. */
+export async function withCliContext(inputs: EndpointInputs, debug: boolean, fn: (ctx: CliContext) => Promise<number | void>): Promise<number> {
+  const endpoints = resolveEndpoints(inputs);
+  if (debug) endpoints.debug = true;
+  const ctx = new CliContext(endpoints);
+  try {
+    return (await fn(ctx)) ?? 0;
+  } finally {
+    ctx.close();
+  }
 }
