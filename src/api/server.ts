@@ -242,9 +242,17 @@ function trailersOnly(stream: ServerHttp2Stream, code: Code, message: string): v
   stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(code, message) }, { endStream: true });
 }
 
+/**
+ * Longest grpc-message sent. Errors may quote the request (a 1 MB id), and a
+ * header block above Node's 64 KiB send limit makes it reset the stream and
+ * drop the connection with every other call on it.
+ */
+const MAX_STATUS_MESSAGE = 4096;
+
 function statusTrailers(code: Code, message: string): Record<string, string> {
   const t: Record<string, string> = { 'grpc-status': String(code) };
-  if (message) t['grpc-message'] = encodeMessage(message);
+  const short = message.length > MAX_STATUS_MESSAGE ? `${message.slice(0, MAX_STATUS_MESSAGE)}… (${message.length - MAX_STATUS_MESSAGE} more characters)` : message;
+  if (message) t['grpc-message'] = encodeMessage(short);
   return t;
 }
 

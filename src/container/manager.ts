@@ -14,6 +14,8 @@ import { BerthError, Code, errnoCode, errorMessage, failedPrecondition, invalidA
 import { pathExists } from '../util/fs-exists.js';
 import { KeyedLock } from '../util/keyed-lock.js';
 import { failpoint } from '../util/failpoint.js';
+import { checkArgv, pathInside } from '../util/path-checks.js';
+import { checkContainerStrings } from './config-checks.js';
 import { StepTimer } from '../util/step-timer.js';
 import type { Logger } from '../util/log.js';
 import type { ImageLookup, ImageView, PodLookup, PodView } from './deps.js';
@@ -151,11 +153,13 @@ export class ContainerManager {
     if (existing) {
       throw new BerthError(Code.AlreadyExists, 'cri', `container name "${name}" is reserved by container ${existing} in pod ${podId}; remove it first`);
     }
+    checkContainerStrings(config);
+    const logDir = pod.config.logDirectory;
+    // Relative to the pod's log directory, and staying in it (conmon creates whatever it names).
+    const logPath = logDir && config.logPath ? pathInside(logDir, config.logPath, 'config.log_path') : '';
     const image = await this.o.images.resolveImage(imageRef);
     const id = randomBytes(32).toString('hex');
     const paths = this.pathsOf(id);
-    const logDir = pod.config.logDirectory;
-    const logPath = logDir && config.logPath ? join(logDir, config.logPath) : '';
     const rec: ContainerRecord = {
       id,
       podId,
@@ -286,7 +290,8 @@ export class ContainerManager {
 
   async execSync(idOrPrefix: string, cmd: readonly string[], timeoutSec: number): Promise<ExecSyncResult> {
     const rec = this.resolve(idOrPrefix);
-    if (cmd.length === 0) throw invalidArgument('cri', 'cmd is empty');
+    if (cmd.length === 0 || !cmd[0]) throw invalidArgument('cri', 'cmd is empty');
+    checkArgv(cmd, 'cmd');
     if (timeoutSec < 0) throw invalidArgument('cri', `timeout must not be negative (got ${timeoutSec})`);
     if (rec.state !== 'running') throw failedPrecondition('cri', `container ${rec.id} is ${rec.state}, not running: cannot exec`);
     return execSync(this.o.runtimeFor(rec.runtimeHandler), rec.id, cmd, timeoutSec, this.pathsOf(rec.id).bundle);

@@ -23,6 +23,10 @@ export function buildResources(r: LinuxContainerResources | undefined, host: Res
   const shares = toNumber(r.cpuShares, `${FIELD}.cpu_shares`, 0);
   const quota = toNumber(r.cpuQuota, `${FIELD}.cpu_quota`, -1);
   const period = toNumber(r.cpuPeriod, `${FIELD}.cpu_period`, 0);
+  // The kernel's ranges (cpu.shares, cfs_quota_us, cfs_period_us): beyond them runc fails as an internal error.
+  if (shares !== 0 && (shares < 2 || shares > 262144)) throw invalidArgument('cri', `${FIELD}.cpu_shares: ${shares} is outside 2…262144`);
+  if (quota !== 0 && quota !== -1 && quota < 1000) throw invalidArgument('cri', `${FIELD}.cpu_quota: ${quota} is below 1000 (1 ms)`);
+  if (period !== 0 && (period < 1000 || period > 1_000_000)) throw invalidArgument('cri', `${FIELD}.cpu_period: ${period} is outside 1000…1000000`);
   if (shares !== 0) cpu.shares = shares;
   if (quota !== 0) cpu.quota = quota;
   if (period !== 0) cpu.period = period;

@@ -15,6 +15,7 @@ import type { Handlers } from '../api/server.js';
 import type { ContainerManager } from '../container/manager.js';
 import type { ContainerRecord } from '../container/record.js';
 import { BerthError, Code, failedPrecondition, invalidArgument } from '../util/errors.js';
+import { validateHostname } from '../pod/pod-files.js';
 import { matchesLabels } from './filters.js';
 
 type ContainerHandlers = Pick<
@@ -35,6 +36,8 @@ export function containerHandlers(containers: ContainerManager): ContainerHandle
     CreateContainer: async (req) => {
       if (!req.podSandboxId) throw invalidArgument('cri', 'pod_sandbox_id is empty');
       if (!req.config) throw invalidArgument('cri', 'config is required');
+      // The container's spec takes its hostname from this copy of the pod's config: refuse what sethostname(2) would.
+      if (req.sandboxConfig) validateHostname(req.sandboxConfig.hostname);
       const id = await containers.create(req.podSandboxId, req.config, req.sandboxConfig);
       return { containerId: id };
     },

@@ -4,6 +4,7 @@
 // InvalidArgument, before anything is created.
 import type { PodSandboxConfig } from '../api/gen/api.js';
 import { invalidArgument } from '../util/errors.js';
+import { checkAbsolutePath, checkName, singleLine } from '../util/path-checks.js';
 import { cniBandwidth, cniPortMappings, type CniBandwidth, type CniPortMapping } from './cni/network-setup.js';
 import type { NsKind } from './namespaces.js';
 import { validateHostname, type DnsSpec } from './pod-files.js';
@@ -58,6 +59,7 @@ export function planPod(config: PodSandboxConfig | undefined, runtimeHandler: st
   if (!config) throw invalidArgument('cri', 'config is required');
   const md = config.metadata;
   if (!md || !md.name || !md.namespace) throw invalidArgument('cri', 'config.metadata.name and config.metadata.namespace are required');
+  for (const k of ['name', 'namespace', 'uid'] as const) checkName(md[k], `config.metadata.${k}`);
   const metadata: PodMetadata = { name: md.name, uid: md.uid, namespace: md.namespace, attempt: md.attempt };
 
   const handler = runtimeHandler || ctx.defaultHandler;
@@ -87,6 +89,10 @@ export function planPod(config: PodSandboxConfig | undefined, runtimeHandler: st
   if (cgroupParent.split('/').includes('..')) throw invalidArgument('cri', `linux.cgroup_parent "${cgroupParent}" must not contain ".."`);
 
   const dns = config.dnsConfig;
+  // Lines of the pod's resolv.conf: no line of its own may be smuggled in.
+  for (const [k, list] of Object.entries({ servers: dns?.servers, searches: dns?.searches, options: dns?.options })) list?.forEach((v, i) => singleLine(v, `dns_config.${k}[${i}]`));
+  // conmon creates the directory containers log into: absolute, no backsteps (the kubelet sends /var/log/pods/…).
+  if (config.logDirectory) checkAbsolutePath(config.logDirectory, 'config.log_directory');
   return {
     metadata,
     key: podKey(metadata),

@@ -2,7 +2,7 @@
 // (username/password, base64 "auth", identity token, registry token) or a
 // Docker-style config.json ("auths" keyed by registry host or URL).
 import { readFile } from 'node:fs/promises';
-import { errnoCode } from '../../util/errors.js';
+import { errnoCode, invalidArgument } from '../../util/errors.js';
 
 export type Credentials =
   | { kind: 'basic'; username: string; password: string }
@@ -21,7 +21,11 @@ export interface AuthFields {
 
 export function credentialsFrom(a: AuthFields | undefined): Credentials | undefined {
   if (!a) return undefined;
-  if (a.registryToken) return { kind: 'bearer', token: a.registryToken };
+  if (a.registryToken) {
+    // Sent as an HTTP header: anything else would fail deep in the transport as an internal error.
+    if (!/^[\x21-\x7e]+$/.test(a.registryToken)) throw invalidArgument('image', 'auth.registry_token: a bearer token is visible ASCII only');
+    return { kind: 'bearer', token: a.registryToken };
+  }
   let { username = '', password = '' } = a;
   if (a.auth) {
     const decoded = Buffer.from(a.auth, 'base64').toString('utf8');

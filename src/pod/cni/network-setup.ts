@@ -50,6 +50,12 @@ export function podCniArgs(p: { namespace: string; name: string; podId: string; 
 
 /** Pure: CRI port mappings → the portMappings capability (entries without a host port are not published). */
 export function cniPortMappings(pms: readonly { protocol: number; containerPort: number; hostPort: number; hostIp: string }[]): CniPortMapping[] {
+  for (const [i, p] of pms.entries()) {
+    // The portmap plugin would refuse them after the bridge ran: refused here, before anything is made.
+    if (p.hostPort > 0 && (p.hostPort > 65535 || p.containerPort < 1 || p.containerPort > 65535)) {
+      throw new BerthError(Code.InvalidArgument, 'network', `port_mappings[${i}]: host port ${p.hostPort} → container port ${p.containerPort}: ports are 1…65535`);
+    }
+  }
   return pms
     .filter((p) => p.hostPort > 0)
     .map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: PROTOCOLS[p.protocol] ?? 'tcp', hostIP: p.hostIp }));
