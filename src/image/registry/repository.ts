@@ -70,7 +70,10 @@ export class Repository {
     const what = `${this.domain}/${this.path}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
     return this.firstEndpoint(what, async (ep) => {
       const res = await this.get(ep, `manifests/${reference}`, { Accept: MANIFEST_TYPES.join(', ') }, what);
-      const body = await readBody(res, MAX_MANIFEST);
+      const body = await readBody(res, MAX_MANIFEST).catch((e: unknown) => {
+        if (e instanceof TransportError && e.errno === 'ETOOBIG') throw new BerthError(Code.ResourceExhausted, 'image', `manifest ${what} from ${ep.host}: larger than ${MAX_MANIFEST} bytes; refused`);
+        throw e;
+      });
       const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
       if (reference.startsWith('sha256:') && digest !== reference) {
         throw new BerthError(Code.DataLoss, 'image', `manifest ${what} from ${ep.host}: content is ${digest}; discarded`);
