@@ -232,6 +232,11 @@ export class ContainerManager {
         return id;
       } catch (e) {
         await this.rollbackCreate(rec).catch((re: unknown) => this.o.log.error('rollback of failed create failed', { id, error: errorMessage(re) }));
+        // The pod stopped under us (its namespaces went away mid-create): that is the
+        // caller's precondition failing, not an internal error of the runtime.
+        if (!(e instanceof BerthError && e.code === Code.FailedPrecondition) && !this.o.pods.getPod(podId)?.ready) {
+          throw failedPrecondition('cri', `pod sandbox ${podId} stopped while container ${name} was being created (${errorMessage(e)})`);
+        }
         throw e;
       }
     });
@@ -253,6 +258,9 @@ export class ContainerManager {
         // The container may have exited at once; its exit file tells.
         const ev = await this.exits.read(id);
         if (ev) await this.markExited(rec, ev);
+        if (!(e instanceof BerthError && e.code === Code.FailedPrecondition) && !this.o.pods.getPod(rec.podId)?.ready) {
+          throw failedPrecondition('cri', `pod sandbox ${rec.podId} stopped while container ${id} was being started (${errorMessage(e)})`);
+        }
         throw e;
       }
       rec.startedAt = startedAt;
