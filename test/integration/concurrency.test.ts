@@ -36,9 +36,8 @@ import {
   imageGarbage,
   podConfigFor,
   runPod,
-  startNode,
-  startTestRegistry,
-  stopNode,
+  startStack,
+  stopStack,
   type Node,
   type Registry,
 } from '../support/reliability.js';
@@ -53,14 +52,9 @@ let n: Node;
 const seen: string[] = [];
 
 before(async () => {
-  reg = await startTestRegistry();
-  n = await startNode();
-  await n.d.client.call(PullImage, { image: { image: reg.busybox } });
+  ({ reg, n } = await startStack());
 });
-after(async () => {
-  await stopNode(n);
-  await reg?.reg.stop();
-});
+after(() => stopStack(reg, n));
 
 /** Settles every call; a rejection is fine unless it is a deadline (a hang) or not a gRPC status. */
 async function settle(calls: Promise<unknown>[]): Promise<PromiseSettledResult<unknown>[]> {

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContainerState } from '../../src/api/gen/api.js';
-import { ExecSync, ListContainers, PullImage, RemovePodSandbox, StartContainer } from '../../src/api/methods.js';
+import { ExecSync, ListContainers, RemovePodSandbox, StartContainer } from '../../src/api/methods.js';
 import { Code } from '../../src/util/errors.js';
 import {
   armFailpoint,
@@ -18,9 +18,8 @@ import {
   ctrConfig,
   podConfigFor,
   runPod,
-  startNode,
-  startTestRegistry,
-  stopNode,
+  startStack,
+  stopStack,
   type Node,
   type Registry,
 } from '../support/reliability.js';
@@ -30,14 +29,9 @@ let n: Node;
 const seen: string[] = [];
 
 before(async () => {
-  reg = await startTestRegistry();
-  n = await startNode();
-  await n.d.client.call(PullImage, { image: { image: reg.busybox } });
+  ({ reg, n } = await startStack());
 });
-after(async () => {
-  await stopNode(n);
-  await reg?.reg.stop();
-});
+after(() => stopStack(reg, n));
 
 async function assertExecWorks(id: string): Promise<void> {
   const r = await n.d.client.call(ExecSync, { containerId: id, cmd: ['echo', 'alive'], timeout: 10n });

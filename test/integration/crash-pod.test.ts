@@ -17,9 +17,8 @@ import {
   podConfigFor,
   removeAll,
   runPod,
-  startNode,
-  startTestRegistry,
-  stopNode,
+  startStack,
+  stopStack,
   type Node,
   type Registry,
 } from '../support/reliability.js';
@@ -29,14 +28,9 @@ let n: Node;
 const seen: string[] = [];
 
 before(async () => {
-  reg = await startTestRegistry();
-  n = await startNode();
-  await n.d.client.call((await import('../../src/api/methods.js')).PullImage, { image: { image: reg.busybox } });
+  ({ reg, n } = await startStack());
 });
-after(async () => {
-  await stopNode(n);
-  await reg?.reg.stop();
-});
+after(() => stopStack(reg, n));
 
 async function podState(id: string): Promise<PodSandboxState | undefined> {
   const items = (await n.d.client.call(ListPodSandbox, {})).items;

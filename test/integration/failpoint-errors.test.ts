@@ -3,7 +3,7 @@
 // undo everything made so far, answer with the error, and let the retry work.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ListContainers, ListPodSandbox, PullImage, RemovePodSandbox, StartContainer } from '../../src/api/methods.js';
+import { ListContainers, ListPodSandbox, RemovePodSandbox, StartContainer } from '../../src/api/methods.js';
 import { restartDaemon } from '../support/daemon.js';
 import { Code } from '../../src/util/errors.js';
 import {
@@ -14,9 +14,8 @@ import {
   ctrConfig,
   podConfigFor,
   runPod,
-  startNode,
-  startTestRegistry,
-  stopNode,
+  startStack,
+  stopStack,
   type Node,
   type Registry,
 } from '../support/reliability.js';
@@ -26,14 +25,9 @@ let n: Node;
 const seen: string[] = [];
 
 before(async () => {
-  reg = await startTestRegistry();
-  n = await startNode();
-  await n.d.client.call(PullImage, { image: { image: reg.busybox } });
+  ({ reg, n } = await startStack());
 });
-after(async () => {
-  await stopNode(n);
-  await reg?.reg.stop();
-});
+after(() => stopStack(reg, n));
 
 async function failsAt(point: string, call: () => Promise<unknown>): Promise<void> {
   await assert.rejects(call(), (e: unknown) => {

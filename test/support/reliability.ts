@@ -14,6 +14,7 @@ import {
   CreateContainer,
   ListContainers,
   ListPodSandbox,
+  PullImage,
   RemoveContainer,
   RemovePodSandbox,
   RunPodSandbox,
@@ -72,6 +73,19 @@ export async function stopNode(n: Node | undefined): Promise<void> {
   }
   await n.d.cleanup();
   await n.net.cleanup();
+}
+
+/** The set-up most suites share: a seeded registry and a node with busybox pulled. */
+export async function startStack(): Promise<{ reg: Registry; n: Node }> {
+  const reg = await startTestRegistry();
+  const n = await startNode();
+  await n.d.client.call(PullImage, { image: { image: reg.busybox } });
+  return { reg, n };
+}
+
+export async function stopStack(reg: Registry | undefined, n: Node | undefined): Promise<void> {
+  await stopNode(n);
+  await reg?.reg.stop();
 }
 
 // ---- the kubelet's calls ------------------------------------------------
