@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ContainerConfig, PodSandboxConfig } from '../src/api/gen/api.js';
+import { ContainerConfig, PodSandboxConfig, SecurityProfile_ProfileType } from '../src/api/gen/api.js';
 import { CreateContainer, PullImage, RemovePodSandbox, RunPodSandbox, StartContainer, StopPodSandbox } from '../src/api/methods.js';
 import { CriClient } from '../src/client/cri-client.js';
 import { startContainerd } from '../test/support/containerd.js';
@@ -46,7 +46,14 @@ function podConfig(i: number, tag: string, logDir: string): PodSandboxConfig {
 }
 
 function ctrConfig(image: string): ContainerConfig {
-  return ContainerConfig.fromPartial({ metadata: { name: 'sleeper', attempt: 0 }, image: { image }, command: ['sleep', '3600'], logPath: 'sleeper.log' });
+  return ContainerConfig.fromPartial({
+    metadata: { name: 'sleeper', attempt: 0 },
+    image: { image },
+    command: ['sleep', '3600'],
+    logPath: 'sleeper.log',
+    // The kubelet names a seccomp profile for every container: Unconfined unless the pod asks.
+    linux: { securityContext: { seccomp: { profileType: SecurityProfile_ProfileType.Unconfined } } },
+  });
 }
 
 async function oneRun(c: CriClient, i: number, tag: string, image: string, logDir: string): Promise<{ t: Timing; podId: string }> {
@@ -158,6 +165,8 @@ try {
   const ctrdMem = await memory(cc, ctrd.proc.pid ?? 0, ['containerd-shim-runc-v2', 'containerd-shim'], 'ctrd-mem', busybox, logDir);
   cc.close();
   await ctrd.stop();
+  // Per-step timings ("pod ready", "container created") are in berthd's log.
+  if (process.env.BENCH_BERTH_LOG) await writeFile(process.env.BENCH_BERTH_LOG, d.logs());
   await d.cleanup();
 
   progress('floor');

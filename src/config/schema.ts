@@ -24,6 +24,8 @@ export interface BerthConfig {
     default_handler: string;
     conmon_path: string;
     cgroup_manager: 'cgroupfs' | 'systemd';
+    seccomp_use_default_when_empty: boolean;
+    no_new_privs_when_empty: boolean;
     handlers: Record<string, RuntimeHandler>;
   };
   network: {
@@ -69,6 +71,14 @@ export const SECTIONS: Record<string, Record<string, FieldSpec>> = {
     default_handler: { type: 'string', doc: 'Runtime handler used when a pod names none' },
     conmon_path: { type: 'string', doc: 'The conmon binary monitoring each container' },
     cgroup_manager: { type: 'string', doc: 'cgroup driver reported to the kubelet and used for cgroup paths', oneOf: ['cgroupfs', 'systemd'] },
+    seccomp_use_default_when_empty: {
+      type: 'bool',
+      doc: 'A container whose request names no seccomp profile at all runs under the default profile (as CRI-O); false: unconfined (containerd; critest expects it). The kubelet always names one.',
+    },
+    no_new_privs_when_empty: {
+      type: 'bool',
+      doc: 'Such a container (no seccomp named, not privileged) also gets no_new_privs; the CRI cannot tell an unset no_new_privs from false',
+    },
   },
   network: {
     conf_dir: { type: 'string', doc: 'CNI network configurations (.conflist, .conf), first in lexical order wins', check: absolute },
@@ -118,6 +128,8 @@ export function defaultConfig(): BerthConfig {
       default_handler: 'runc',
       conmon_path: 'conmon',
       cgroup_manager: 'cgroupfs',
+      seccomp_use_default_when_empty: true,
+      no_new_privs_when_empty: true,
       handlers: {
         runc: { path: 'runc', root: '' },
         crun: { path: 'crun', root: '' },

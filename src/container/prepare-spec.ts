@@ -12,12 +12,14 @@ import type { PrepareSpec, PreparedSpec } from './manager.js';
 
 import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default.js';
 import { parseSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
-import { buildOciSpec, containerCgroupsPath, resolveSeccompChoice, resolveStopSignal, type HostFacts, type ResolvedDevice } from './spec.js';
+import { buildOciSpec, confinementWhenUnset, containerCgroupsPath, resolveSeccompChoice, resolveStopSignal, type HostFacts, type ResolvedDevice } from './spec.js';
 import { resolveUser } from './user.js';
 
 export interface SpecEnvironment {
   host: HostFacts;
   cgroupDriver: 'cgroupfs' | 'systemd';
+  /** [runtime] seccomp_use_default_when_empty / no_new_privs_when_empty. */
+  whenSeccompUnset: { seccompDefault: boolean; noNewPrivsDefault: boolean };
   /** The pid of a container in this daemon, for NamespaceMode TARGET. */
   pidOf(containerId: string): number | undefined;
 }
@@ -38,7 +40,8 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
       passwd,
       group,
     });
-    const seccomp = await loadSeccomp(resolveSeccompChoice({ privileged, seccomp: sc?.seccomp, seccompProfilePath: sc?.seccompProfilePath ?? '' }));
+    const policy = confinementWhenUnset({ privileged, securityContext: sc, ...env.whenSeccompUnset });
+    const seccomp = await loadSeccomp(resolveSeccompChoice({ privileged, seccomp: sc?.seccomp, seccompProfilePath: sc?.seccompProfilePath ?? '', whenUnset: policy.whenUnset }));
     const devices = privileged ? await hostDevices() : await resolveDevices(config.devices);
     const resolvedHostPaths = await resolveMountSources(config);
     const targetPid = targetNamespace(config, env);
@@ -56,6 +59,7 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
       cgroupsPath,
       host: env.host,
       seccomp,
+      forceNoNewPrivs: policy.forceNoNewPrivs,
       devices,
       resolvedHostPaths,
     });

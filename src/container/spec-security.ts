@@ -45,6 +45,31 @@ export function resolveSeccompChoice(o: {
   }
 }
 
+/** True when the request names no seccomp profile in either form: the case the daemon's defaults decide. */
+export function seccompUnset(sc: { seccomp?: SecurityProfile; seccompProfilePath?: string } | undefined): boolean {
+  return sc?.seccomp === undefined && (sc?.seccompProfilePath ?? '') === '';
+}
+
+/**
+ * The daemon's confinement policy for a request that names no seccomp
+ * profile (the kubelet always names one, Unconfined by default, so this
+ * serves crictl and other direct clients): the default profile and
+ * no_new_privs, each switchable, never for a privileged container. A
+ * request that names any profile is taken as it is.
+ */
+export function confinementWhenUnset(o: {
+  privileged: boolean;
+  securityContext: { seccomp?: SecurityProfile; seccompProfilePath?: string } | undefined;
+  seccompDefault: boolean;
+  noNewPrivsDefault: boolean;
+}): { whenUnset: 'unconfined' | 'runtime-default'; forceNoNewPrivs: boolean } {
+  const applies = !o.privileged && seccompUnset(o.securityContext);
+  return {
+    whenUnset: applies && o.seccompDefault ? 'runtime-default' : 'unconfined',
+    forceNoNewPrivs: applies && o.noNewPrivsDefault,
+  };
+}
+
 /**
  * The AppArmor profile to run under, or undefined for none. Ignored cleanly
  * when the host has no AppArmor. Unset means the runtime default

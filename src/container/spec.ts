@@ -19,7 +19,7 @@ export type { ImageProcessConfig } from './spec-process.js';
 export type { PodFiles } from './spec-mounts.js';
 export type { PodNamespacePaths } from './spec-namespaces.js';
 export type { ResolvedDevice } from './spec-resources.js';
-export { resolveSeccompChoice, resolveApparmorProfile, APPARMOR_DEFAULT_PROFILE, type SeccompChoice } from './spec-security.js';
+export { resolveSeccompChoice, confinementWhenUnset, resolveApparmorProfile, APPARMOR_DEFAULT_PROFILE, type SeccompChoice } from './spec-security.js';
 export { containerCgroupsPath, type CgroupDriverName } from './spec-cgroups.js';
 export { resolveStopSignal, signalNumber } from './spec-signal.js';
 export { capabilitiesFromMask, ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from './spec-capabilities.js';
@@ -78,6 +78,8 @@ export interface SpecInput {
   host: HostFacts;
   /** The profile resolveSeccompChoice() chose, loaded (default or Localhost), or 'unconfined'. */
   seccomp: SeccompProfile | 'unconfined';
+  /** The daemon's policy (confinementWhenUnset) sets no_new_privs though the request did not. */
+  forceNoNewPrivs?: boolean;
   /** The CRI devices (and, privileged, all host devices) with their host numbers. */
   devices?: readonly ResolvedDevice[];
   /** CRI mount host_path → its symlink-free path. */
@@ -115,7 +117,7 @@ export function buildOciSpec(input: SpecInput): OciSpec {
       env: mergeEnv(env, input.cdi?.env ?? []),
       cwd: processCwd(config, input.image),
       capabilities,
-      noNewPrivileges: sc?.noNewPrivs ?? false,
+      noNewPrivileges: (sc?.noNewPrivs ?? false) || input.forceNoNewPrivs === true,
     },
     root: { path: input.rootfs.path, readonly: readonlyRootfs },
     mounts: [],

@@ -90,7 +90,12 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
       runtimeFor: (h) => runtimes.get(h),
       pods,
       images,
-      prepareSpec: specPreparer({ host, cgroupDriver: config.runtime.cgroup_manager, pidOf: (id) => containers.get(id)?.pid }),
+      prepareSpec: specPreparer({
+        host,
+        cgroupDriver: config.runtime.cgroup_manager,
+        whenSeccompUnset: { seccompDefault: config.runtime.seccomp_use_default_when_empty, noNewPrivsDefault: config.runtime.no_new_privs_when_empty },
+        pidOf: (id) => containers.get(id)?.pid,
+      }),
       onChange: (rec, kind) => events.publish(rec, kind),
       ociResources: (linux) => buildResources(linux, { cgroupV2: host.cgroupV2, swapController: host.swapController ?? false, hugetlbController: host.hugetlbController ?? false }),
       log,

@@ -1,8 +1,9 @@
 // Security defaults, checked on the machine: the CRI socket is 0660 root:root
 // and --root/--state are 0711; the streaming server listens on loopback only
 // and its tokens are single-use; a container the kubelet asks to confine
-// (RuntimeDefault seccomp, no_new_privs — what a "restricted" pod gets) is
-// confined in the kernel's eyes, a privileged one is not, and the pod's
+// (RuntimeDefault seccomp, no_new_privs — what a "restricted" pod gets) or
+// one that asks nothing is confined in the kernel's eyes, one asking
+// Unconfined or a privileged one is not, and the pod's
 // infra process always is; nothing under --root or --state is world-writable
 // except what must be (a pod's /dev/shm, image and container content).
 import { after, before, it } from 'node:test';
@@ -72,7 +73,7 @@ it('the streaming server listens on loopback only; a token works once', async ()
   await assert.rejects(runExecClient(url, { stdout: new Discard() }), (e: unknown) => e instanceof UpgradeError && e.status === 404);
 });
 
-it('asked for RuntimeDefault and no_new_privs, the container runs under a seccomp filter without privilege gain; privileged, it does not; the infra process always does', async () => {
+it('asked for RuntimeDefault and no_new_privs, or asking nothing, the container runs under a seccomp filter without privilege gain; asked Unconfined or privileged, it does not; the infra process always does', async () => {
   const pod = podConfigFor(n, 'confined');
   const podId = await runPod(n, pod);
   const restricted = await createAndStart(n, podId, pod, ctrConfig(reg.busybox, 'restricted', ['sleep', '1000'], { linux: { securityContext: { seccomp: { profileType: 'RuntimeDefault' }, noNewPrivs: true } } }));
@@ -86,10 +87,18 @@ it('asked for RuntimeDefault and no_new_privs, the container runs under a seccom
   const priv = await createAndStart(n, privPodId, privPod, ctrConfig(reg.busybox, 'priv', ['sleep', '1000'], { linux: { securityContext: { privileged: true, seccomp: { profileType: 'RuntimeDefault' } } } }));
   assert.equal((await confinement(await pidOf(priv))).seccomp, 0, 'privileged: no seccomp (as containerd)');
 
-  // Unset stays unconfined: containerd's unset_seccomp_profile default and critest's expectation
-  // (docs/architecture.md, Seccomp). Pinned here so that changing it is a decision, not an accident.
+  // A request naming no profile at all gets the default profile and no_new_privs ([runtime]
+  // seccomp_use_default_when_empty / no_new_privs_when_empty, both on by default); one naming
+  // Unconfined (what the kubelet sends for a pod without a profile) is taken as asked.
   const plain = await createAndStart(n, podId, pod, ctrConfig(reg.busybox, 'plain'));
-  assert.deepEqual(await confinement(await pidOf(plain)), { seccomp: 0, noNewPrivs: 0 });
+  assert.deepEqual(await confinement(await pidOf(plain)), { seccomp: 2, noNewPrivs: 1 });
+  const asked = await createAndStart(n, podId, pod, ctrConfig(reg.busybox, 'asked', ['sleep', '1000'], { linux: { securityContext: { seccomp: { profileType: 'Unconfined' } } } }));
+  assert.deepEqual(await confinement(await pidOf(asked)), { seccomp: 0, noNewPrivs: 0 });
+  const legacy = await createAndStart(n, podId, pod, ctrConfig(reg.busybox, 'legacy', ['sleep', '1000'], { linux: { securityContext: { seccompProfilePath: 'unconfined' } } }));
+  assert.deepEqual(await confinement(await pidOf(legacy)), { seccomp: 0, noNewPrivs: 0 });
+  // Privileged with nothing named: neither.
+  const privPlain = await createAndStart(n, privPodId, privPod, ctrConfig(reg.busybox, 'priv-plain', ['sleep', '1000'], { linux: { securityContext: { privileged: true } } }));
+  assert.deepEqual(await confinement(await pidOf(privPlain)), { seccomp: 0, noNewPrivs: 0 });
 
   // The infra process (catatonit, pid POD) is berthd's own: always no_new_privs.
   const info = JSON.parse((await n.d.client.call(PodSandboxStatus, { podSandboxId: podId, verbose: true })).info.info ?? '{}') as { infra?: { pid?: number } };

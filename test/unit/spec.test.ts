@@ -20,6 +20,7 @@ import {
   buildOciSpec,
   capabilitiesFromMask,
   containerCgroupsPath,
+  confinementWhenUnset,
   resolveSeccompChoice,
   resolveStopSignal,
   signalNumber,
@@ -185,6 +186,23 @@ test('terminal and user', () => {
 test('no_new_privs', () => {
   assert.equal(build({ config: sc({ noNewPrivs: true }) }).process.noNewPrivileges, true);
   assert.equal(build({ config: sc({ noNewPrivs: false }) }).process.noNewPrivileges, false);
+  assert.equal(buildOciSpec({ ...input({ config: sc({ noNewPrivs: false }) }), forceNoNewPrivs: true }).process.noNewPrivileges, true, 'the daemon policy adds it');
+});
+
+test('confinementWhenUnset: defaults only for a request naming no seccomp profile, never privileged', () => {
+  const P = SecurityProfile_ProfileType;
+  const on = { seccompDefault: true, noNewPrivsDefault: true };
+  const decide = (securityContext: object | undefined, o: Partial<Parameters<typeof confinementWhenUnset>[0]> = {}) =>
+    confinementWhenUnset({ privileged: false, securityContext, ...on, ...o });
+  assert.deepEqual(decide(undefined), { whenUnset: 'runtime-default', forceNoNewPrivs: true });
+  assert.deepEqual(decide({ seccompProfilePath: '' }), { whenUnset: 'runtime-default', forceNoNewPrivs: true });
+  // What the kubelet sends for a pod without a profile: explicit Unconfined, taken as asked.
+  assert.deepEqual(decide({ seccomp: { profileType: P.Unconfined, localhostRef: '' } }), { whenUnset: 'unconfined', forceNoNewPrivs: false });
+  assert.deepEqual(decide({ seccomp: { profileType: P.RuntimeDefault, localhostRef: '' } }), { whenUnset: 'unconfined', forceNoNewPrivs: false });
+  assert.deepEqual(decide({ seccompProfilePath: 'unconfined' }), { whenUnset: 'unconfined', forceNoNewPrivs: false });
+  assert.deepEqual(decide(undefined, { privileged: true }), { whenUnset: 'unconfined', forceNoNewPrivs: false });
+  assert.deepEqual(decide(undefined, { seccompDefault: false }), { whenUnset: 'unconfined', forceNoNewPrivs: true });
+  assert.deepEqual(decide(undefined, { noNewPrivsDefault: false }), { whenUnset: 'runtime-default', forceNoNewPrivs: false });
 });
 
 // ---- capabilities ----
