@@ -10,6 +10,8 @@ import { BerthError, Code } from '../util/errors.js';
 import type { OciRuntime } from '../oci/runtime.js';
 
 export const EXEC_OUTPUT_CAP = 16 * 1024 * 1024;
+/** runc exec moves the process into the container's cgroups within this time of its start. */
+export const WARM_EXEC_MS = 150;
 
 export interface ExecSyncResult {
   stdout: Buffer;
@@ -20,6 +22,7 @@ export interface ExecSyncResult {
 export async function execSync(runtime: OciRuntime, id: string, cmd: readonly string[], timeoutSec: number, scratchDir: string): Promise<ExecSyncResult> {
   const pidFile = join(scratchDir, `exec-${randomBytes(6).toString('hex')}.pid`);
   const args = [...runtime.globalArgs, 'exec', '--pid-file', pidFile, id, ...cmd];
+  runtime.opts.warmer?.holdFor(WARM_EXEC_MS);
   const child = spawn(runtime.opts.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const out = capture(child.stdout);
   const err = capture(child.stderr);

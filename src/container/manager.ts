@@ -188,7 +188,10 @@ export class ContainerManager {
     this.records.set(id, rec);
     return this.lock.run(id, async () => {
       const steps = new StepTimer();
+      let releaseWarmer: (() => void) | undefined;
       try {
+        // From the start: the first warming write absorbs the kernel's grace period while the rootfs and spec are prepared.
+        releaseWarmer = this.o.runtimeFor(rec.runtimeHandler).opts.warmer?.hold();
         await this.store.put(id, rec); // intent first: recovery can roll back
         steps.mark('intent');
         failpoint('container.after-intent');
@@ -219,7 +222,9 @@ export class ContainerManager {
           terminal: config.tty,
           stdin: config.stdin,
           stdinOnce: config.stdinOnce,
+          warmer: runtime.opts.warmer,
         });
+        releaseWarmer?.();
         steps.mark('conmon+create');
         failpoint('container.after-conmon');
         rec.pid = created.pid;
@@ -231,6 +236,7 @@ export class ContainerManager {
         this.o.onChange?.(rec, 'created');
         return id;
       } catch (e) {
+        releaseWarmer?.();
         await this.rollbackCreate(rec).catch((re: unknown) => this.o.log.error('rollback of failed create failed', { id, error: errorMessage(re) }));
         // The pod stopped under us (its namespaces went away mid-create): that is the
         // caller's precondition failing, not an internal error of the runtime.

@@ -10,7 +10,7 @@ import type { OciRuntime } from '../oci/runtime.js';
 import { spawnExecHelper, statusLines, type ExecHelper } from '../oci/stream-helper.js';
 import type { ExecSession, TerminalSize } from '../stream/backend.js';
 import { BerthError, Code } from '../util/errors.js';
-import { killExec, runtimeMessage } from './exec-sync.js';
+import { WARM_EXEC_MS, killExec, runtimeMessage } from './exec-sync.js';
 
 export interface StreamExecTarget {
   runtime: OciRuntime;
@@ -22,6 +22,7 @@ export interface StreamExecTarget {
 
 export async function streamExec(t: StreamExecTarget, s: ExecSession): Promise<{ exitCode: number }> {
   const pidFile = join(t.scratchDir, `exec-${randomBytes(6).toString('hex')}.pid`);
+  t.runtime.opts.warmer?.holdFor(WARM_EXEC_MS);
   const h = spawnExecHelper({
     helper: t.helper,
     tty: s.tty,

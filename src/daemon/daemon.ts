@@ -1,5 +1,5 @@
 // Starting and stopping berthd: directories, subsystems, the gRPC server.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { prepareSocketPath, startGrpcServer, type Handlers, type RunningServer } from '../api/server.js';
 import { repairAuthority } from '../api/h2-authority.js';
 import type { BerthConfig } from '../config/schema.js';
@@ -26,6 +26,7 @@ import { specPreparer } from '../container/prepare-spec.js';
 import { buildResources } from '../container/spec-resources.js';
 import { containerDirs } from '../container/paths.js';
 import { RuntimeRegistry } from '../oci/runtimes.js';
+import { CgroupWarmer } from '../oci/cgroup-warmer.js';
 import { StatsCollector } from '../stats/collector.js';
 import { VERSION } from '../version.js';
 import { createStreamingServer } from '../stream/server.js';
@@ -76,11 +77,14 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     };
     const images = new Images({ config, log });
     await images.init();
-    const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log) });
+    const warmer = CgroupWarmer.forSelf(await readFile('/proc/self/cgroup', 'utf8').catch(() => ''));
+    cleanups.push(() => warmer.close());
+    log.debug('cgroup migration warmer', { active: warmer.active });
+    const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log, warmer) });
     await pods.init();
     cleanups.push(() => pods.close());
 
-    const runtimes = await RuntimeRegistry.create(config);
+    const runtimes = await RuntimeRegistry.create(config, warmer);
     const events = new ContainerEvents();
     const host = await readHostFacts(ctx.binaries.runtime);
     const containers: ContainerManager = new ContainerManager({

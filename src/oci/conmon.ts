@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError, Code, type Layer } from '../util/errors.js';
 import { excerpt } from '../util/run-tool.js';
+import type { CgroupWarmer } from './cgroup-warmer.js';
 
 export interface ConmonOptions {
   conmonPath: string;
@@ -27,6 +28,8 @@ export interface ConmonOptions {
   logSizeMax?: number;
   logLevel?: 'debug' | 'info' | 'warning' | 'error';
   timeoutMs?: number;
+  /** Held from conmon's start until the runtime created the container (runc init's cgroup move). */
+  warmer?: CgroupWarmer;
 }
 
 export interface CreatedContainer {
@@ -74,6 +77,7 @@ export function parseSyncMessage(line: string): { pid?: number; message?: string
 export function conmonCreate(o: ConmonOptions): Promise<CreatedContainer> {
   const layer: Layer = 'monitor';
   return new Promise((resolve, reject) => {
+    const release = o.warmer?.hold();
     const child = spawn(o.conmonPath, conmonCreateArgs(o), {
       cwd: o.bundle,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
@@ -88,6 +92,7 @@ export function conmonCreate(o: ConmonOptions): Promise<CreatedContainer> {
     const finish = (err: BerthError | undefined, result?: CreatedContainer): void => {
       if (done) return;
       done = true;
+      release?.();
       clearTimeout(timer);
       sync.destroy();
       start.destroy();

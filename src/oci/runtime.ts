@@ -3,6 +3,7 @@
 // 'runtime' layer and the command.
 import { BerthError, Code } from '../util/errors.js';
 import { runTool, type ToolResult } from '../util/run-tool.js';
+import type { CgroupWarmer } from './cgroup-warmer.js';
 
 export type OciStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -24,6 +25,8 @@ export interface OciRuntimeOptions {
   /** The runtime's --root state directory. */
   root: string;
   timeoutMs?: number;
+  /** Held while this runtime moves a process into a container's cgroups (create, exec). */
+  warmer?: CgroupWarmer;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;

@@ -4,6 +4,7 @@
 import type { BerthConfig } from '../config/schema.js';
 import { BerthError, Code, invalidArgument } from '../util/errors.js';
 import { resolveBinary } from './binaries.js';
+import type { CgroupWarmer } from './cgroup-warmer.js';
 import { OciRuntime } from './runtime.js';
 
 export class RuntimeRegistry {
@@ -11,11 +12,11 @@ export class RuntimeRegistry {
 
   private constructor(private readonly config: BerthConfig) {}
 
-  static async create(config: BerthConfig): Promise<RuntimeRegistry> {
+  static async create(config: BerthConfig, warmer?: CgroupWarmer): Promise<RuntimeRegistry> {
     const reg = new RuntimeRegistry(config);
     for (const [name, h] of Object.entries(config.runtime.handlers)) {
       const path = await resolveBinary(h.path);
-      if (path) reg.runtimes.set(name, new OciRuntime({ name, path, root: h.root }));
+      if (path) reg.runtimes.set(name, new OciRuntime({ name, path, root: h.root, warmer }));
     }
     return reg;
   }

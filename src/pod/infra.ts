@@ -10,6 +10,7 @@ import type { BerthConfig } from '../config/schema.js';
 import { resolveBinary } from '../oci/binaries.js';
 import { conmonCreate } from '../oci/conmon.js';
 import { OciRuntime } from '../oci/runtime.js';
+import type { CgroupWarmer } from '../oci/cgroup-warmer.js';
 import { BerthError, Code, errorMessage, failedPrecondition } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { INFRA_BINARY, infraCgroupsPath, infraSpec } from './infra-spec.js';
@@ -21,6 +22,7 @@ export interface CatatonitInfraOptions {
   log: Logger;
   conmonPath: string;
   catatonitPath: string;
+  warmer?: CgroupWarmer;
 }
 
 export class CatatonitInfra implements InfraRunner {
@@ -30,13 +32,13 @@ export class CatatonitInfra implements InfraRunner {
   constructor(private readonly o: CatatonitInfraOptions) {}
 
   /** The runner, or undefined when conmon or catatonit is missing (pods then need pid != POD). */
-  static async create(config: BerthConfig, log: Logger): Promise<CatatonitInfra | undefined> {
+  static async create(config: BerthConfig, log: Logger, warmer?: CgroupWarmer): Promise<CatatonitInfra | undefined> {
     const [conmonPath, catatonitPath] = await Promise.all([resolveBinary(config.runtime.conmon_path), resolveBinary('catatonit')]);
     if (!conmonPath || !catatonitPath) {
       log.warn('no infra process available: pods sharing a PID namespace will fail', { conmon: conmonPath ?? 'missing', catatonit: catatonitPath ?? 'missing' });
       return undefined;
     }
-    return new CatatonitInfra({ config, log, conmonPath, catatonitPath });
+    return new CatatonitInfra({ config, log, conmonPath, catatonitPath, warmer });
   }
 
   plan(pod: PodRecord): InfraRecord {
@@ -77,6 +79,7 @@ export class CatatonitInfra implements InfraRunner {
       exitDir,
       persistDir: bundle,
       socketDir,
+      warmer: this.o.warmer,
     });
     await runtime.start(infra.id);
     return created.pid;
