@@ -1,12 +1,11 @@
 // A container's root filesystem: an overlay of the image's layers (read-only
 // lower dirs) with the container's own upper/work dirs, mounted at
-// <bundle>/rootfs. Node cannot mount: util-linux mount does it.
+// <bundle>/rootfs. Node cannot mount: the berth-sys helper does it.
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
-import { runTool } from '../util/run-tool.js';
+import { sysMount, sysUnmount } from '../oci/berth-sys.js';
 import type { ContainerPaths } from './paths.js';
 
-const TIMEOUT_MS = 30_000;
 /** mount(2) data is limited to a page; stay below it with room for upper/work. */
 const MAX_MOUNT_DATA = 3800;
 
@@ -34,9 +33,11 @@ function commonParent(paths: readonly string[]): string {
 }
 
 export async function mountRootfs(paths: ContainerPaths, lowerDirs: readonly string[]): Promise<void> {
-  await mkdir(paths.upper, { recursive: true, mode: 0o755 });
-  await mkdir(paths.work, { recursive: true, mode: 0o700 });
-  await mkdir(paths.rootfs, { recursive: true, mode: 0o755 });
+  await Promise.all([
+    mkdir(paths.upper, { recursive: true, mode: 0o755 }),
+    mkdir(paths.work, { recursive: true, mode: 0o700 }),
+    mkdir(paths.rootfs, { recursive: true, mode: 0o755 }),
+  ]);
   let lowers = lowerDirs;
   if (lowers.length === 0) {
     // An image without layers: overlay needs one lower dir.
@@ -45,22 +46,12 @@ export async function mountRootfs(paths: ContainerPaths, lowerDirs: readonly str
     lowers = [empty];
   }
   const { options, cwd } = overlayOptions(lowers, paths.upper, paths.work);
-  await runTool({ layer: 'storage', cmd: 'mount', args: ['-t', 'overlay', 'overlay', '-o', options, paths.rootfs], timeoutMs: TIMEOUT_MS, cwd });
+  await sysMount('storage', { type: 'overlay', source: 'overlay', target: paths.rootfs, data: options, cwd });
 }
 
 /** Unmounts the rootfs if mounted (lazily when busy) — idempotent. */
 export async function unmountRootfs(paths: ContainerPaths): Promise<void> {
-  try {
-    await runTool({ layer: 'storage', cmd: 'umount', args: [paths.rootfs], timeoutMs: TIMEOUT_MS });
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (/not mounted|no mount point|No such file/i.test(msg)) return;
-    if (/busy/i.test(msg)) {
-      await runTool({ layer: 'storage', cmd: 'umount', args: ['-l', paths.rootfs], timeoutMs: TIMEOUT_MS });
-      return;
-    }
-    throw e;
-  }
+  await sysUnmount('storage', [paths.rootfs]);
 }
 
 /** Removes every file of the container (after unmounting). */

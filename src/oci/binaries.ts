@@ -1,7 +1,7 @@
 // Resolving the external binaries Berth drives (runc, crun, conmon …):
 // a bare name is searched in PATH, an absolute path is checked as is.
-import { access, constants } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { access, constants, realpath } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
 
 const SEARCH_EXTRA = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
@@ -21,5 +21,28 @@ async function isExecutable(p: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * One of berthd's own helper binaries (built from native/ into dist/):
+ * $<envVar> when set, else next to the running berthd, else PATH.
+ */
+export async function locateHelper(name: string, envVar: string): Promise<string | undefined> {
+  for (const c of [process.env[envVar], await besideMain(name)]) {
+    if (!c) continue;
+    const found = await resolveBinary(c);
+    if (found) return found;
+  }
+  return resolveBinary(name);
+}
+
+async function besideMain(name: string): Promise<string | undefined> {
+  const main = process.argv[1];
+  if (!main) return undefined;
+  try {
+    return join(dirname(await realpath(main)), name);
+  } catch {
+    return undefined;
   }
 }

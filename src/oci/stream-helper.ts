@@ -5,11 +5,9 @@
 // pod's network namespace (port-forward). One process per session or
 // connection; its protocol is documented at the top of the C file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { realpath } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { BerthError, Code, type Layer } from '../util/errors.js';
-import { resolveBinary } from './binaries.js';
+import { locateHelper } from './binaries.js';
 
 const NAME = 'berth-stream';
 let located: Promise<string> | undefined;
@@ -17,27 +15,12 @@ let located: Promise<string> | undefined;
 /** The helper: $BERTH_STREAM_HELPER, else next to the running berthd (dist/), else PATH. */
 export function streamHelperPath(): Promise<string> {
   located ??= (async () => {
-    const candidates = [process.env.BERTH_STREAM_HELPER, await besideMain()].filter((p): p is string => !!p);
-    for (const c of candidates) {
-      const found = await resolveBinary(c);
-      if (found) return found;
-    }
-    const onPath = await resolveBinary(NAME);
-    if (onPath) return onPath;
+    const found = await locateHelper(NAME, 'BERTH_STREAM_HELPER');
+    if (found) return found;
     located = undefined; // try again next time (it may be built meanwhile)
     throw new BerthError(Code.FailedPrecondition, 'stream', `${NAME} helper not found next to berthd or in PATH (build it: node scripts/build.mjs)`);
   })();
   return located;
-}
-
-async function besideMain(): Promise<string | undefined> {
-  const main = process.argv[1];
-  if (!main) return undefined;
-  try {
-    return join(dirname(await realpath(main)), NAME);
-  } catch {
-    return undefined;
-  }
 }
 
 export interface ExecHelperRun {

@@ -1,10 +1,8 @@
-// Typed wrapper of util-linux mount/umount (Node has no mount syscall), and
-// the mount table as read from /proc/self/mountinfo. Used for the pod's shm
-// tmpfs, the private <state>/ns mount and the namespace pins.
+// The pod's mounts (shm tmpfs, the private <state>/ns mount, namespace pins)
+// through the berth-sys helper (Node has no mount syscall), and the mount
+// table as read from /proc/self/mountinfo.
 import { readFile } from 'node:fs/promises';
-import { runTool } from '../util/run-tool.js';
-
-const TIMEOUT_MS = 30_000;
+import { sysMount, sysUnmount } from '../oci/berth-sys.js';
 
 /** Pure: the mount points listed in a mountinfo text (field 5, octal escapes decoded). */
 export function parseMountPoints(mountinfo: string): Set<string> {
@@ -30,20 +28,15 @@ export async function isMountPoint(path: string): Promise<boolean> {
 }
 
 export async function mountTmpfs(target: string, opts: { sizeBytes: number; mode: number }): Promise<void> {
-  const options = `rw,nosuid,nodev,noexec,mode=${opts.mode.toString(8)},size=${opts.sizeBytes}`;
-  await runTool({ layer: 'runtime', cmd: 'mount', args: ['-t', 'tmpfs', '-o', options, 'shm', target], timeoutMs: TIMEOUT_MS });
+  await sysMount('runtime', { type: 'tmpfs', source: 'shm', target, data: `mode=${opts.mode.toString(8)},size=${opts.sizeBytes}`, flags: ['nosuid', 'nodev', 'noexec'] });
 }
 
 /** Makes `dir` a mount point of its own with private propagation (as `ip netns` does for /run/netns). */
 export async function bindSelfPrivate(dir: string): Promise<void> {
-  await runTool({ layer: 'runtime', cmd: 'mount', args: ['--bind', '--make-private', dir, dir], timeoutMs: TIMEOUT_MS });
+  await sysMount('runtime', { type: '-', source: dir, target: dir, flags: ['bind', 'private'] });
 }
 
-/** Unmounts whichever of `paths` are mounted now, in one umount call. */
+/** Unmounts whichever of `paths` are mounted, in one helper call (the others are skipped). */
 export async function unmountAll(paths: readonly string[]): Promise<void> {
-  if (paths.length === 0) return;
-  const mounted = await mountPoints();
-  const targets = paths.filter((p) => mounted.has(p));
-  if (targets.length === 0) return;
-  await runTool({ layer: 'runtime', cmd: 'umount', args: targets, timeoutMs: TIMEOUT_MS });
+  await sysUnmount('runtime', paths);
 }

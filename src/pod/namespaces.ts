@@ -1,12 +1,12 @@
 // A pod's network, IPC and UTS namespaces, pinned as bind mounts under
 // <state>/ns/<kind>/<pod id> so no process has to keep them alive (what
-// CRI-O's pinns does). Typed wrapper of util-linux unshare (nsenter's is
-// src/util/nsenter.ts); one spawn creates all of a pod's namespaces, sets the
-// hostname and brings lo up.
+// CRI-O's pinns does), by the berth-sys helper: one exec creates all of a
+// pod's namespaces, sets the hostname and brings lo up (nsenter's wrapper,
+// for sysctls, is src/util/nsenter.ts).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nsenter } from '../util/nsenter.js';
-import { runTool } from '../util/run-tool.js';
+import { sysPinNamespaces } from '../oci/berth-sys.js';
 import { bindSelfPrivate, isMountPoint, mountPoints, unmountAll } from './mounts.js';
 import type { Sysctl } from './sysctls.js';
 
@@ -18,9 +18,6 @@ export type NsPins = Partial<Record<NsKind, string>>;
 
 const TIMEOUT_MS = 30_000;
 
-// Runs inside the new namespaces. Writing /proc/sys/kernel/hostname is what
-// hostname(1) does, without another exec; `ip` is exec'd in place of the shell.
-const PIN_SCRIPT = 'if [ -n "$1" ]; then printf %s "$1" > /proc/sys/kernel/hostname; fi; if [ "$2" = 1 ]; then exec ip link set lo up; fi';
 // Pairs of (path under /proc/sys, value); /proc/sys/net resolves to the writer's netns.
 const SYSCTL_SCRIPT = 'while [ $# -gt 0 ]; do printf "%s\\n" "$2" > "/proc/sys/$1" || exit 1; shift 2; done';
 
@@ -49,15 +46,9 @@ export async function ensureNsRoot(stateDir: string): Promise<void> {
 export async function pinNamespaces(pins: NsPins, opts: { hostname: string }): Promise<void> {
   const kinds = NS_KINDS.filter((k) => pins[k]);
   if (kinds.length === 0) return;
-  // unshare bind-mounts onto existing files only.
+  // Bind mounts go onto existing files only.
   await Promise.all(kinds.map((k) => writeFile(pins[k] as string, '', { mode: 0o444 })));
-  const hostname = pins.uts ? opts.hostname : '';
-  await runTool({
-    layer: 'runtime',
-    cmd: 'unshare',
-    args: [...kinds.map((k) => `--${k}=${pins[k] as string}`), '--', 'sh', '-c', PIN_SCRIPT, 'sh', hostname, pins.net ? '1' : '0'],
-    timeoutMs: TIMEOUT_MS,
-  });
+  await sysPinNamespaces('runtime', { ...pins, hostname: opts.hostname, loUp: true });
 }
 
 /** Writes sysctls inside the pod's namespaces (one nsenter for all of them). */

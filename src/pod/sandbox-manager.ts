@@ -298,12 +298,16 @@ export class SandboxManager {
       throw e;
     });
     await Promise.all([this.nsRootReady, createPodDir(rec.files)]);
-    await settleAll([timed(ms, 'namespaces', pinNamespaces(rec.pins, { hostname: rec.hostname })), timed(ms, 'files', this.writeStaticFiles(rec, plan))]);
-    failpoint('pod.after-namespaces');
-    const network = timed(ms, 'cni', this.attachNetwork(rec))
+    // The network waits only for the namespaces (CNI is the longest step); the files
+    // (shm mount, resolv.conf) go on beside it, and the infra process needs both.
+    const namespaces = timed(ms, 'namespaces', pinNamespaces(rec.pins, { hostname: rec.hostname })).then(() => failpoint('pod.after-namespaces'));
+    const files = timed(ms, 'files', this.writeStaticFiles(rec, plan));
+    const network = namespaces
+      .then(() => timed(ms, 'cni', this.attachNetwork(rec)))
       .then(() => timed(ms, 'sysctls', applySysctls(rec.pins, plan.sysctls)))
       .then(() => this.writeHosts(rec, plan));
-    await settleAll([network, timed(ms, 'infra', this.startInfra(rec))]);
+    const infra = Promise.all([namespaces, files]).then(() => timed(ms, 'infra', this.startInfra(rec)));
+    await settleAll([files, network, infra]);
   }
 
   private async writeStaticFiles(rec: PodRecord, plan: PodPlan): Promise<void> {
