@@ -7,4 +7,4 @@ protoc \
   --plugin=protoc-gen-ts_proto=node_modules/.bin/protoc-gen-ts_proto \
   --ts_proto_out=src/api/gen \
   --ts_proto_opt=forceLong=bigint,outputServices=false,esModuleInterop=true,importSuffix=.js,env=node,useExactTypes=false,outputPartialMethods=true \
-  -I proto proto/api.proto
+  -I proto proto/api.proto proto/berth.proto

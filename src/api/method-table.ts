@@ -45,6 +45,7 @@ export const methods = {
   PullImage: m.PullImage,
   RemoveImage: m.RemoveImage,
   ImageFsInfo: m.ImageFsInfo,
+  WatchPull: m.WatchPull,
 } as const;
 
 export type Methods = typeof methods;

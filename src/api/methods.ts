@@ -3,8 +3,10 @@
 // driven by it, so neither repeats the list.
 import * as pb from './gen/api.js';
 import type { MessageFns } from './gen/api.js';
+import * as berth from './gen/berth.js';
 
-export type ServiceName = 'RuntimeService' | 'ImageService';
+/** The two CRI services (runtime.v1), and Berth's own Pulls (berth.v1, proto/berth.proto). */
+export type ServiceName = 'RuntimeService' | 'ImageService' | 'Pulls';
 
 export interface MethodDef<Req, Res, S extends boolean = boolean> {
   readonly service: ServiceName;
@@ -24,7 +26,7 @@ function def<Req, Res, S extends boolean>(
   response: MessageFns<Res>,
   serverStream: S,
 ): MethodDef<Req, Res, S> {
-  return { service, name, path: `/runtime.v1.${service}/${name}`, request, response, serverStream };
+  return { service, name, path: `/${service === 'Pulls' ? 'berth' : 'runtime'}.v1.${service}/${name}`, request, response, serverStream };
 }
 const unary = <Req, Res>(s: ServiceName, n: string, q: MessageFns<Req>, r: MessageFns<Res>): MethodDef<Req, Res, false> =>
   def(s, n, q, r, false);
@@ -75,3 +77,6 @@ export const PullImage = /* @__PURE__ */ unary('ImageService', 'PullImage', pb.P
 export const RemoveImage = /* @__PURE__ */ unary('ImageService', 'RemoveImage', pb.RemoveImageRequest, pb.RemoveImageResponse);
 export const ImageFsInfo = /* @__PURE__ */ unary('ImageService', 'ImageFsInfo', pb.ImageFsInfoRequest, pb.ImageFsInfoResponse);
 
+
+// Berth's own service (not CRI): per-layer progress of a pull in flight, for `berth pull`.
+export const WatchPull = /* @__PURE__ */ serverStream('Pulls', 'WatchPull', berth.WatchPullRequest, berth.PullProgress);

@@ -7,8 +7,17 @@ import type { ImageRecord } from '../image/image-store.js';
 import type { Images } from '../image/images.js';
 import { userOf } from '../image/manifest.js';
 import { invalidArgument } from '../util/errors.js';
+import { LayerState } from '../api/gen/berth.js';
+import type { LayerPhase } from '../image/pull-progress.js';
 
-type ImageHandlers = Pick<Handlers, 'PullImage' | 'ListImages' | 'ImageStatus' | 'RemoveImage' | 'ImageFsInfo'>;
+const LAYER_STATE: Record<LayerPhase, LayerState> = { waiting: LayerState.WAITING, downloading: LayerState.DOWNLOADING, done: LayerState.DONE, present: LayerState.PRESENT };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+type ImageHandlers = Pick<Handlers, 'PullImage' | 'ListImages' | 'ImageStatus' | 'RemoveImage' | 'ImageFsInfo' | 'WatchPull'>;
+
+/** WatchPull: how long to wait for the pull to begin (the CLI opens the watch beside PullImage), and how often to report. */
+const WAIT_FOR_PULL_MS = 3000;
+const REPORT_EVERY_MS = 200;
 
 export function imageHandlers(images: Images): ImageHandlers {
   // Records are replaced, never mutated, so a record object identifies its answer.
@@ -42,6 +51,24 @@ export function imageHandlers(images: Images): ImageHandlers {
       const auth = a ? { username: a.username, password: a.password, auth: a.auth, identityToken: a.identityToken, registryToken: a.registryToken } : undefined;
       const rec = await images.pull(ref, auth);
       return { imageRef: rec.id };
+    },
+
+    // Berth's own (proto/berth.proto): per-layer progress of the pull in flight.
+    WatchPull: async (req, ctx, send) => {
+      const ref = req.image.trim();
+      if (!ref) throw invalidArgument('api', 'image is required');
+      const deadline = Date.now() + WAIT_FOR_PULL_MS;
+      let tracker = images.pullTracker(ref);
+      while (!tracker && Date.now() < deadline && !ctx.signal.aborted) {
+        await sleep(50);
+        tracker = images.pullTracker(ref);
+      }
+      while (tracker && !ctx.signal.aborted) {
+        const s = tracker.snapshot();
+        send({ reference: s.reference, elapsedMs: BigInt(s.elapsedMs), finished: s.finished, layers: s.layers.map((l) => ({ digest: l.digest, size: BigInt(l.size), fetched: BigInt(l.fetched), state: LAYER_STATE[l.state] })) });
+        if (s.finished) return;
+        await sleep(REPORT_EVERY_MS);
+      }
     },
 
     ListImages: async (req) => {

@@ -16,7 +16,8 @@ import { LayerStore } from './layer-store.js';
 import { imageLayout, type ImageLayout } from './layout.js';
 import { hostPlatform, type ImageConfigFile, type Platform } from './manifest.js';
 import { pullImage, type PullDeps } from './pull.js';
-import { asImageId, digestRef, parseReference, pullReference, tagRef } from './reference.js';
+import { PullProgressRegistry, type PullTracker } from './pull-progress.js';
+import { asImageId, digestRef, formatReference, parseReference, pullReference, tagRef } from './reference.js';
 import { credentialsFrom, type AuthFields } from './registry/credentials.js';
 import { RegistryClient } from './registry/repository.js';
 import type { RetryPolicy } from './registry/retry.js';
@@ -62,6 +63,7 @@ export class Images {
   private readonly registry: RegistryClient;
   private readonly pullDeps: PullDeps;
   private readonly configs = new Map<string, ImageConfigFile>();
+  private readonly progress = new PullProgressRegistry();
   private readonly users: LayerUsers[] = [];
   private readonly containerUsage: CachedUsage;
   private lock: Promise<unknown> = Promise.resolve();
@@ -108,8 +110,9 @@ export class Images {
   async pull(image: string, auth?: AuthFields, signal?: AbortSignal): Promise<ImageRecord> {
     const ref = pullReference(image);
     this.pulling++;
+    const tracker = this.progress.begin(formatReference(ref));
     try {
-      const res = await pullImage(this.pullDeps, ref, credentialsFrom(auth), signal).catch((e: unknown) => {
+      const res = await pullImage(this.pullDeps, ref, credentialsFrom(auth), signal, tracker).catch((e: unknown) => {
         // Layers and blobs a failed pull completed are named by no image: nobody sees or removes them. Freed once no pull runs.
         this.gcPending = true;
         throw e;
@@ -134,10 +137,16 @@ export class Images {
         return rec;
       });
     } finally {
+      this.progress.end(tracker);
       this.pulling--;
       // Awaited: a failed pull answers once what it left is freed.
       if (this.pulling === 0 && this.gcPending) await this.collectGarbage().catch((e: unknown) => this.o.log.warn('image gc failed', { error: String(e) }));
     }
+  }
+
+  /** The pull of `image` in flight now (reference normalised as pull() does), or undefined; InvalidArgument for a bad reference. */
+  pullTracker(image: string): PullTracker | undefined {
+    return this.progress.get(formatReference(pullReference(image)));
   }
 
   /** Visible images; with a filter, the image it names (id, tag or digest reference). */

@@ -8,6 +8,7 @@ import { BerthError, Code } from '../util/errors.js';
 import type { ContentStore } from './content-store.js';
 import type { ImageLayerRef } from './image-store.js';
 import type { LayerStore } from './layer-store.js';
+import type { PullTracker } from './pull-progress.js';
 import { chainIds, choosePlatform, parseConfig, parseManifest, type ImageConfigFile, type Platform } from './manifest.js';
 import { formatReference, type ImageReference } from './reference.js';
 import type { Credentials } from './registry/credentials.js';
@@ -35,7 +36,7 @@ export interface PullResult {
   config: ImageConfigFile;
 }
 
-export async function pullImage(deps: PullDeps, ref: ImageReference, creds: Credentials | undefined, signal?: AbortSignal): Promise<PullResult> {
+export async function pullImage(deps: PullDeps, ref: ImageReference, creds: Credentials | undefined, signal?: AbortSignal, tracker?: PullTracker): Promise<PullResult> {
   const name = formatReference(ref);
   const repo = deps.registry.repository(ref.domain, ref.path, creds, signal);
   const top = await repo.getManifest(ref.digest ?? ref.tag ?? 'latest');
@@ -60,6 +61,7 @@ export async function pullImage(deps: PullDeps, ref: ImageReference, creds: Cred
   const config = parseConfig(configBody, layers.length, `config ${configDesc.digest} of ${name}`);
   const diffIds = config.rootfs.diff_ids;
   const chain = chainIds(diffIds);
+  tracker?.setLayers(layers.map((l, i) => ({ digest: l.digest, size: l.size, present: deps.layers.get(chain[i] as string) !== undefined })));
 
   // Settle every layer before answering, so a failed pull leaves no work running behind it.
   const settled = await Promise.allSettled(
@@ -70,8 +72,16 @@ export async function pullImage(deps: PullDeps, ref: ImageReference, creds: Cred
         diffId: diffIds[i] as string,
         ...(i > 0 ? { parent: chain[i - 1] as string } : {}),
         what: `layer ${l.digest} of ${name}`,
-        open: async () => (await repo.openBlob(l.digest)).body,
+        open: async () => {
+          const body = (await repo.openBlob(l.digest)).body;
+          tracker?.opened(i);
+          return body;
+        },
+        ...(tracker ? { onBytes: (n: number) => tracker.bytes(i, n) } : {}),
         ...(signal ? { signal } : {}),
+      }).then((rec) => {
+        tracker?.layerDone(i);
+        return rec;
       }),
     ),
   );

@@ -127,7 +127,8 @@ async function escapes(): Promise<string[]> {
 }
 
 it(`fuzzes every RPC (${PER_RPC} requests each + ${WIRE_PER_RPC} undecodable, seed ${SEED}): no crash, no hang, no INTERNAL for bad input, nothing written outside`, async () => {
-  const schema = parseProto(await readFile(join(REPO, 'proto/api.proto'), 'utf8'));
+  // Both services on the socket: the CRI's and Berth's own (WatchPull).
+  const schema = parseProto(`${await readFile(join(REPO, 'proto/api.proto'), 'utf8')}\n${await readFile(join(REPO, 'proto/berth.proto'), 'utf8')}`);
   let t = await target();
   const images = [reg.busybox, `${reg.reg.host}/nope:latest`, `${reg.reg.host}/busybox@sha256:${'1'.repeat(64)}`];
   const gen = new RequestGenerator(schema, { ids: [t.podId, t.ctrId], images, canary, hostDir }, SEED);

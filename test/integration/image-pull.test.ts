@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { access, lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ImageFsInfo, ImageStatus, ListImages, PullImage, RemoveImage } from '../../src/api/methods.js';
+import { LayerState, type PullProgress } from '../../src/api/gen/berth.js';
+import { ImageFsInfo, ImageStatus, ListImages, PullImage, RemoveImage, WatchPull } from '../../src/api/methods.js';
 import { chainIds } from '../../src/image/manifest.js';
 import { Code } from '../../src/util/errors.js';
 import { rejectsWith } from '../support/assert-grpc.js';
-import { restartDaemon, startDaemon, type TestDaemon } from '../support/daemon.js';
+import { BERTH, restartDaemon, runCli, startDaemon, waitFor, type TestDaemon } from '../support/daemon.js';
 import { startProxy } from '../support/image-proxy.js';
 import { buildImage, DEFAULT_IMAGE_DIR, type BuiltImage, type StandardImages } from '../support/images/build.js';
 import { pushImage, seedRegistry } from '../support/registry/push.js';
@@ -300,4 +301,46 @@ describe('mirrors, verification, sharing, crashes', () => {
     proxy.stall.clear();
     assert.equal((await pull(d2, ref)).imageRef, images.layered.imageId);
   });
+
+  it('WatchPull reports each layer while the pull runs (bytes of a held layer), then every layer done; berth pull prints them', async (t) => {
+    const proxy = await startProxy(reg.url);
+    t.after(() => proxy.close());
+    const d = await startDaemon();
+    t.after(() => d.cleanup());
+    const ref = `${proxy.host}/layered:latest`;
+    const held = images.layered.layers[0] as { digest: string; size: number };
+    proxy.gated.add(held.digest);
+    const reports: PullProgress[] = [];
+    const watching = d.client.stream(WatchPull, { image: ref }, (p) => reports.push(p));
+    const pulled = pull(d, ref);
+    // The held layer shows the 4 KiB the proxy let through, and no more.
+    await waitFor(() => reports.some((r) => r.layers.some((l) => l.digest === held.digest && l.state === LayerState.DOWNLOADING && l.fetched >= 4096n)), 10_000, () => `no report of the held layer: ${JSON.stringify(reports.at(-1), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}`);
+    const mid = reports.at(-1) as PullProgress;
+    assert.equal(mid.reference, `${proxy.host}/layered:latest`);
+    assert.deepEqual(mid.layers.map((l) => l.digest), images.layered.layers.map((l) => l.digest), 'every layer, in manifest order');
+    const heldNow = mid.layers.find((l) => l.digest === held.digest);
+    assert.ok(heldNow && heldNow.fetched < BigInt(held.size) && heldNow.size === BigInt(held.size), 'partly fetched');
+    assert.equal(mid.finished, false);
+    proxy.gateOpen(held.digest);
+    assert.equal((await pulled).imageRef, images.layered.imageId);
+    await watching;
+    const last = reports.at(-1) as PullProgress;
+    assert.equal(last.finished, true);
+    assert.ok(last.layers.every((l) => l.state === LayerState.DONE && l.fetched === l.size), 'all done');
+
+    // The CLI, without a terminal: a plain line per layer state change. The image is
+    // removed first so the layers are fetched again (shared layers stay: "Already exists").
+    await rmi(d, ref);
+    proxy.gated.add(held.digest);
+    setTimeout(() => proxy.gateOpen(held.digest), 700);
+    const out = await runCli(BERTH, ['-H', d.endpoint, 'pull', ref], { NODE_EXTRA_CA_CERTS: '' });
+    assert.equal(out.code, 0, out.stderr);
+    for (const l of images.layered.layers) assert.match(out.stderr, new RegExp(`^${l.digest.slice(7, 19)}: Pull complete$`, 'm'));
+    assert.match(out.stderr, new RegExp(`^${held.digest.slice(7, 19)}: Downloading \\S+$`, 'm'), 'the held layer was seen downloading');
+    // No pull in flight: the watch ends without a report.
+    const none: PullProgress[] = [];
+    await d.client.stream(WatchPull, { image: ref }, (p) => none.push(p));
+    assert.deepEqual(none, []);
+  });
 });
+

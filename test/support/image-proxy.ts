@@ -18,6 +18,9 @@ export interface RegistryProxy {
   cutAlways: Set<string>;
   /** Resolves once a stalled blob started flowing. */
   stalled: Promise<void>;
+  /** Blob digests of which the first 4 KiB are sent, the rest once gateOpen(digest) is called. */
+  gated: Set<string>;
+  gateOpen(digest: string): void;
   blobGets(digest: string): number;
   close(): Promise<void>;
 }
@@ -31,6 +34,9 @@ export async function startProxy(upstream: string): Promise<RegistryProxy> {
   const cutAlways = new Set<string>();
   let markStalled: () => void = () => undefined;
   const stalled = new Promise<void>((r) => (markStalled = r));
+  const gated = new Set<string>();
+  const gates = new Map<string, () => void>();
+  const gate = (digest: string): Promise<void> => new Promise((r) => gates.set(digest, r));
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const key = `${req.method ?? 'GET'} ${path}`;
@@ -51,6 +57,15 @@ export async function startProxy(upstream: string): Promise<RegistryProxy> {
         ur.once('data', (c: Buffer) => {
           res.write(c.subarray(0, Math.min(c.length, 4096)), () => res.destroy());
           ur.destroy();
+        });
+      } else if (digest && gated.has(digest) && ur.statusCode === 200) {
+        const opened = gate(digest);
+        const parts: Buffer[] = [];
+        ur.on('data', (c: Buffer) => parts.push(c));
+        ur.on('end', () => {
+          const b = Buffer.concat(parts);
+          res.write(b.subarray(0, 4096));
+          void opened.then(() => res.end(b.subarray(4096)));
         });
       } else if (digest && stall.has(digest) && ur.statusCode === 200) {
         ur.once('data', (c: Buffer) => {
@@ -74,6 +89,11 @@ export async function startProxy(upstream: string): Promise<RegistryProxy> {
     cutOnce,
     cutAlways,
     stalled,
+    gated,
+    gateOpen: (d) => {
+      gated.delete(d);
+      gates.get(d)?.();
+    },
     blobGets: (d) => [...hits.entries()].filter(([k]) => k.startsWith('GET ') && k.endsWith(`/blobs/${d}`)).reduce((n, [, v]) => n + v, 0),
     close: () =>
       new Promise<void>((r) => {

@@ -1,5 +1,5 @@
-// berth pull: PullImage with a spinner and elapsed time on a terminal, then
-// docker's result lines. The CRI reports no per-layer progress.
+// berth pull: PullImage with per-layer progress from berthd's WatchPull (a
+// spinner against other runtimes), then docker's result lines.
 import { ImageStatus } from '../../../api/methods.js';
 import { UsageError } from '../../common/cli-context.js';
 import { bool } from '../args.js';
@@ -10,7 +10,7 @@ export const verb: BerthVerb = {
   synopsis: 'pull [OPTIONS] NAME[:TAG|@DIGEST]',
   description: `Pull an image through the runtime's image service (CRI PullImage); the runtime normalises the name (busybox → docker.io/library/busybox:latest) and uses its own registry credentials.
 
-The CRI reports nothing while a pull runs, so on a terminal berth shows a spinner with the elapsed time, then the digest, size and time taken; there is no per-layer progress.`,
+The CRI reports nothing while a pull runs; berthd's own WatchPull stream does. On a terminal berth shows each layer's state, bytes, rate and ETA, redrawn in place, and a total line; elsewhere one line per layer state change (Waiting, Downloading, Pull complete, Already exists). Then the digest, size and time taken. Against a runtime without WatchPull it shows a spinner with the elapsed time.`,
   flags: [{ name: 'quiet', short: 'q', kind: 'bool', help: 'Print only the image reference' }],
   positional: ['image'],
   examples: ['berth pull busybox', 'berth pull registry.local:5000/app:1.2'],
