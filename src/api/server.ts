@@ -166,15 +166,15 @@ async function dispatch(stream: ServerHttp2Stream, route: Route, body: Buffer, c
   let headersSent = false;
   const send = (res: unknown): void => {
     if (stream.closed || stream.destroyed) return;
-    const bytes = route.def.response.encode(res).finish();
-    if (bytes.length > opts.maxMessageSize) {
-      throw new BerthError(Code.ResourceExhausted, 'api', `${route.name} response of ${bytes.length} bytes exceeds the ${opts.maxMessageSize}-byte limit`);
+    const framed = encodeFramed(route, res);
+    if (framed.length - 5 > opts.maxMessageSize) {
+      throw new BerthError(Code.ResourceExhausted, 'api', `${route.name} response of ${framed.length - 5} bytes exceeds the ${opts.maxMessageSize}-byte limit`);
     }
     if (!headersSent) {
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
       headersSent = true;
     }
-    stream.write(frame(bytes));
+    stream.write(framed);
     if (stream.writableLength > MAX_STREAM_BUFFER) {
       opts.log.warn('dropping a stream whose client does not read', { method: route.name, buffered: stream.writableLength });
       stream.close(NGHTTP2_CANCEL);
@@ -275,6 +275,24 @@ export function parseTimeout(v: string | string[] | undefined): number | undefin
   const n = Number(m[1]);
   const ms: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
   return n * (ms[m[2] as string] as number);
+}
+
+/**
+ * Frozen responses are the handlers' promise that the same object means the
+ * same answer (ListImages while no image changed): their framed encoding is
+ * kept and sent again — 41 KB of protobuf for 200 images, ~0.3 ms a call.
+ */
+const frozenEncodings = new WeakMap<object, Buffer>();
+
+function encodeFramed(route: Route, res: unknown): Buffer {
+  const frozen = typeof res === 'object' && res !== null && Object.isFrozen(res);
+  if (frozen) {
+    const hit = frozenEncodings.get(res);
+    if (hit) return hit;
+  }
+  const framed = frame(route.def.response.encode(res).finish());
+  if (frozen) frozenEncodings.set(res, framed);
+  return framed;
 }
 
 function frame(body: Uint8Array): Buffer {

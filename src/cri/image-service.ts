@@ -74,9 +74,9 @@ export function imageHandlers(images: Images): ImageHandlers {
     ListImages: async (req) => {
       const filter = req.filter?.image?.image || undefined;
       if (filter) return { images: images.list(filter).map(toImage) };
-      // The kubelet polls the full list: the same answer object while nothing changed
-      // (lets the transport reuse its encoding).
-      if (!listed || listed.generation !== images.generation) listed = { generation: images.generation, res: { images: images.list().map(toImage) } };
+      // The kubelet polls the full list: the same answer object while nothing changed,
+      // frozen so the transport reuses its encoding (src/api/server.ts).
+      if (!listed || listed.generation !== images.generation) listed = { generation: images.generation, res: Object.freeze({ images: images.list().map(toImage) }) };
       return listed.res;
     },
 
