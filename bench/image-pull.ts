@@ -60,7 +60,7 @@ try {
     return Number(process.hrtime.bigint() - t) / 1e6;
   };
   for (let r = 0; r < REPS; r++) {
-    const d = await startDaemon();
+    const d = await startDaemon({ logLevel: 'info' });
     try {
       berth.push(await timed(() => d.client.call(PullImage, { image: { image: ref } })));
     } finally {

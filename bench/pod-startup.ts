@@ -150,7 +150,7 @@ const netB = await makeTestNetwork(join(work, 'net-berth'), { noPortmap: false }
 const netC = await makeTestNetwork(join(work, 'net-ctrd'), { noPortmap: false });
 try {
   progress('start both runtimes');
-  const d = await startDaemon({ cniConfDir: netB.confDir, installDefaultNetwork: false, toml: netB.toml });
+  const d = await startDaemon({ cniConfDir: netB.confDir, installDefaultNetwork: false, toml: netB.toml, logLevel: 'info' });
   const ctrd = await startContainerd({ cniConfDir: netC.confDir, mirrors: { [reg.host]: `http://${reg.host}` }, sandboxImage: pause });
   await new Promise((r) => setTimeout(r, 2000));
   const freshIdle = { berth: await rssKb(d.proc.pid ?? 0), ctrd: await rssKb(ctrd.proc.pid ?? 0) };

@@ -2,6 +2,7 @@
 // directories for an integration test, and tears it down afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile, access, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CriClient } from '../../src/client/cri-client.js';
@@ -18,6 +19,8 @@ export interface DaemonOptions {
   cniConfDir?: string;
   installDefaultNetwork?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** berthd's --log-level; tests keep 'debug' (every RPC logged), benchmarks use production's 'info'. */
+  logLevel?: 'debug' | 'info';
 }
 
 export interface TestDaemon {
@@ -57,7 +60,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
     configFile,
     `[network]\nconf_dir = "${cniConfDir}"\ninstall_default_config = ${opts.installDefaultNetwork ?? true}\n${opts.toml ?? ''}`,
   );
-  return launch({ dir, root, state, socket, cniConfDir, configFile, env: opts.env });
+  return launch({ dir, root, state, socket, cniConfDir, configFile, env: opts.env, logLevel: opts.logLevel });
 }
 
 /** Starts berthd again on the same directories (restart after stop/kill); `env` e.g. arms a failpoint. */
@@ -73,10 +76,18 @@ interface LaunchArgs {
   cniConfDir: string;
   configFile: string;
   env?: NodeJS.ProcessEnv;
+  logLevel?: 'debug' | 'info';
+}
+
+/** The node flags of dist/berthd.js's shebang (e.g. --max-semi-space-size=1): berthd runs here as it runs installed. */
+function shebangFlags(): string[] {
+  const first = readFileSync(BERTHD, 'utf8').split('\n', 1)[0] ?? '';
+  const words = first.replace(/^#!\S*env\s+(-S\s+)?/, '').split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
 }
 
 async function launch(a: LaunchArgs): Promise<TestDaemon> {
-  const args = [BERTHD, '--config', a.configFile, '--root', a.root, '--state', a.state, '--listen', `unix://${a.socket}`, '--log-level', 'debug'];
+  const args = [...shebangFlags(), BERTHD, '--config', a.configFile, '--root', a.root, '--state', a.state, '--listen', `unix://${a.socket}`, '--log-level', a.logLevel ?? 'debug'];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...a.env } });
   let stderr = '';
   proc.stderr?.on('data', (b: Buffer) => {
