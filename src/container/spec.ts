@@ -4,7 +4,7 @@
 // profiles on disk) is resolved by the caller and passed in SpecInput; each
 // concern lives in a spec-*.ts module, composed here.
 import type { ContainerConfig, PodSandboxConfig } from '../api/gen/api.js';
-import { normalizeSysctlName, sysctlNamespace } from '../pod/sysctls.js';
+import { normalizeSysctlName, sysctlNamespace } from '../util/sysctls.js';
 import { invalidArgument } from '../util/errors.js';
 import { OCI_VERSION, type OciHooks, type OciMount, type OciRlimit, type OciSpec } from './oci-spec-types.js';
 import { specialiseSeccompProfile, type SeccompProfile } from './seccomp-profile.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { nsenter } from '../util/nsenter.js';
 import { sysPinNamespaces } from '../oci/berth-sys.js';
 import { bindSelfPrivate, isMountPoint, mountPoints, unmountAll } from './mounts.js';
-import type { Sysctl } from './sysctls.js';
+import type { Sysctl } from '../util/sysctls.js';
 
 export type NsKind = 'net' | 'ipc' | 'uts';
 export const NS_KINDS: readonly NsKind[] = ['net', 'ipc', 'uts'];

@@ -9,7 +9,7 @@ import { cniBandwidth, cniPortMappings, type CniBandwidth, type CniPortMapping }
 import type { NsKind } from './namespaces.js';
 import { validateHostname, type DnsSpec } from './pod-files.js';
 import type { PodMetadata, PodNamespaceModes } from './sandbox-store.js';
-import { classifySysctls, type Sysctl } from './sysctls.js';
+import { classifySysctls, type Sysctl } from '../util/sysctls.js';
 
 /** CRI NamespaceMode values. */
 export const NS_POD = 0;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { PodSandboxConfig } from '../../src/api/gen/api.js';
 import { BerthError, Code } from '../../src/util/errors.js';
 import { parseQuantity } from '../../src/util/quantity.js';
-import { classifySysctls, normalizeSysctlName, procSysPath, sysctlNamespace } from '../../src/pod/sysctls.js';
+import { classifySysctls, normalizeSysctlName, procSysPath, sysctlNamespace } from '../../src/util/sysctls.js';
 import { hostsContent, podFilePaths, resolvConfContent, validateHostname } from '../../src/pod/pod-files.js';
 import { parseMountPoints } from '../../src/pod/mounts.js';
 import { pickNodeIps } from '../../src/pod/node-info.js';

@@ -1,7 +1,8 @@
-// Pod sysctls: which namespace each belongs to, and where it lives under
-// /proc/sys. Pure. Only namespaced sysctls may be set for a pod (anything else
-// would change the whole node), and only when the pod owns that namespace.
-import { invalidArgument } from '../util/errors.js';
+// Sysctls of pods and containers: which namespace each belongs to, and where
+// it lives under /proc/sys. Pure, shared by pod planning and container specs.
+// Only namespaced sysctls may be set for a pod (anything else would change the
+// whole node), and only when the pod owns that namespace.
+import { invalidArgument } from './errors.js';
 
 export type SysctlNamespace = 'net' | 'ipc' | 'uts';
 
