@@ -36,6 +36,7 @@ export interface BerthConfig {
   };
   image: {
     auth_file: string;
+    min_free_space: string;
     registries: Record<string, RegistryHost>;
   };
   streaming: { address: string; port: number; idle_timeout: string };
@@ -88,6 +89,11 @@ export const SECTIONS: Record<string, Record<string, FieldSpec>> = {
   },
   image: {
     auth_file: { type: 'string', doc: 'Docker-style credentials file consulted when a pull carries no auth' },
+    min_free_space: {
+      type: 'string',
+      doc: 'A layer stops unpacking when less than this would stay free on --root\'s disk (decompression bombs); "" means 5 % of the disk, at most 1Gi; "0" turns it off',
+      check: (v) => (v === '' || v === '0' ? undefined : checkQuantity(v)),
+    },
   },
   streaming: {
     address: { type: 'string', doc: 'Address of the exec/attach/port-forward server (loopback unless you need more)' },
@@ -141,7 +147,7 @@ export function defaultConfig(): BerthConfig {
       install_default_config: true,
       default_subnet: '10.88.0.0/16',
     },
-    image: { auth_file: '/root/.docker/config.json', registries: {} },
+    image: { auth_file: '/root/.docker/config.json', min_free_space: '', registries: {} },
     streaming: { address: '127.0.0.1', port: 0, idle_timeout: '4h' },
     log: { level: 'info' },
     pod: { shm_size: '64Mi' },

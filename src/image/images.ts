@@ -8,6 +8,7 @@ import type { BerthConfig } from '../config/schema.js';
 import { ensureDir } from '../store/atomic-file.js';
 import { BerthError, Code } from '../util/errors.js';
 import { failpoint } from '../util/failpoint.js';
+import { parseQuantity } from '../util/quantity.js';
 import type { Logger } from '../util/log.js';
 import { ContentStore } from './content-store.js';
 import { CachedUsage, type Usage } from './disk-usage.js';
@@ -73,7 +74,8 @@ export class Images {
   constructor(private readonly o: ImagesOptions) {
     this.layout = imageLayout(o.config.storage.root);
     this.content = new ContentStore(this.layout.blobs);
-    this.layers = new LayerStore(this.layout.layers, this.layout.tmp);
+    const minFree = o.config.image.min_free_space;
+    this.layers = new LayerStore(this.layout.layers, this.layout.tmp, 3, minFree === '' ? undefined : parseQuantity(minFree));
     this.store = new ImageStore(this.layout.images);
     const authFiles = [...new Set([o.config.image.auth_file, '/root/.docker/config.json'].filter(Boolean))];
     this.registry = new RegistryClient({

@@ -68,6 +68,8 @@ export class LayerStore {
     readonly dir: string,
     readonly tmp: string,
     concurrency = 3,
+    /** [image] min_free_space in bytes; undefined: the default share of the disk. */
+    private readonly minFreeBytes?: number,
   ) {
     this.slots = new Semaphore(concurrency);
   }
@@ -139,6 +141,7 @@ export class LayerStore {
         what: src.what,
         ...(src.signal ? { signal: src.signal } : {}),
         ...(src.onBytes ? { onBytes: src.onBytes } : {}),
+        ...(this.minFreeBytes !== undefined ? { minFreeBytes: this.minFreeBytes } : {}),
       });
       const rec: LayerRecord = {
         chainId,

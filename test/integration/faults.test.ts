@@ -268,6 +268,29 @@ describe('registry and disk', () => {
   });
 });
 
+describe('decompression bomb', () => {
+  it('a layer of 0.1 MiB gzip that expands to 128 MiB stops on a 64 MiB disk while the reserve is still free; nothing is left, berthd serves', async () => {
+    const bomb = await buildImage({ repo: 'berth-bomb', layers: [{ source: { entries: [{ type: 'file', path: 'zeros', content: Buffer.alloc(128 << 20), mode: 0o644 }] } }] });
+    assert.ok((bomb.layers[0]?.size ?? Infinity) < 1 << 20, 'the compressed layer is small');
+    await pushImage(reg.reg.url, bomb.repo, bomb.tag, bomb);
+    const n = await startNode({ toml: '\n[image]\nmin_free_space = "16Mi"\n' });
+    try {
+      await n.d.stop();
+      await rm(n.d.root, { recursive: true, force: true });
+      await mkdir(n.d.root);
+      await sh('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=0711', 'berth-test-bomb', n.d.root]);
+      n.d = await restartDaemon(n.d);
+      // Stopped by the space watch (the reserve named), not by tar meeting a full disk.
+      await rejects(n.d.client.call(PullImage, { image: { image: `${reg.reg.host}/${bomb.repo}:${bomb.tag}` } }), Code.ResourceExhausted, /^storage: layer .*no space left on the image store's disk for it: after \d+(\.\d)? MiB uncompressed, .* is free and 16 MiB is kept free/);
+      await waitFor(async () => (await imageGarbage(n.d)).length === 0, 5000, () => 'the partial layer is not freed');
+      await serving(n);
+      await n.d.client.call(PullImage, { image: { image: reg.busybox } });
+    } finally {
+      await stopNode(n);
+    }
+  });
+});
+
 describe('/run lost', () => {
   it('a reboot (processes, mounts and --state gone; --root kept): pods NOTREADY, containers EXITED, their IPs and rules released; berthd serves and removes them cleanly', async () => {
     const n = await startNode();

@@ -1,6 +1,6 @@
 // One layer from a compressed byte stream to an extracted directory, all
-// streaming: verify (digest, size) → decompress → guard (confinement,
-// whiteouts, diff_id) → GNU tar. Opaque directories are marked afterwards.
+// streaming: verify (digest, size) → decompress → space watch (the disk's
+// reserve) → guard (confinement, whiteouts, diff_id) → GNU tar. Opaque directories are marked afterwards.
 // The caller owns `dir` (fresh and empty) and removes it on any failure.
 import { mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -10,6 +10,7 @@ import { BlobVerifier, dataLoss } from './blob-verifier.js';
 import { decompressStage } from './decompress.js';
 import { tarExtract } from './gnu-tar.js';
 import { markOpaque } from './setfattr.js';
+import { SpaceWatch } from './space-watch.js';
 import { TarGuard, UnsafeLayerError, type GuardStats } from './tar-guard.js';
 
 export interface UnpackRequest {
@@ -25,6 +26,8 @@ export interface UnpackRequest {
   signal?: AbortSignal;
   /** Bytes of compressed input seen so far (progress). */
   onBytes?: (n: number) => void;
+  /** Bytes to keep free on the disk ([image] min_free_space); undefined: the default share. */
+  minFreeBytes?: number;
 }
 
 export async function unpackLayer(req: UnpackRequest): Promise<GuardStats> {
@@ -41,7 +44,7 @@ export async function unpackLayer(req: UnpackRequest): Promise<GuardStats> {
   };
   try {
     await Promise.all([
-      pipeline(req.source, verifier, decompressStage(ac.signal), guard, { signal: ac.signal }).catch(fail),
+      pipeline(req.source, verifier, decompressStage(ac.signal), new SpaceWatch(req.dir, req.minFreeBytes, req.what), guard, { signal: ac.signal }).catch(fail),
       // guard's readable side feeds tar.
       tarExtract({ dir: req.dir, stdin: guard, signal: ac.signal }).then(() => guard.resume(), fail),
     ]);
