@@ -80,11 +80,11 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     const warmer = CgroupWarmer.forSelf(await readFile('/proc/self/cgroup', 'utf8').catch(() => ''));
     cleanups.push(() => warmer.close());
     log.debug('cgroup migration warmer', { active: warmer.active });
-    const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log, warmer) });
+    const runtimes = await RuntimeRegistry.create(config, warmer);
+    const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log, (h) => runtimes.get(h)) });
     await pods.init();
     cleanups.push(() => pods.close());
 
-    const runtimes = await RuntimeRegistry.create(config, warmer);
     const events = new ContainerEvents();
     const host = await readHostFacts(ctx.binaries.runtime);
     const containers: ContainerManager = new ContainerManager({

@@ -10,7 +10,6 @@ import type { BerthConfig } from '../config/schema.js';
 import { resolveBinary } from '../oci/binaries.js';
 import { conmonCreate } from '../oci/conmon.js';
 import { OciRuntime } from '../oci/runtime.js';
-import type { CgroupWarmer } from '../oci/cgroup-warmer.js';
 import { BerthError, Code, errorMessage, failedPrecondition } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { INFRA_BINARY, infraCgroupsPath, infraSpec } from './infra-spec.js';
@@ -22,23 +21,23 @@ export interface CatatonitInfraOptions {
   log: Logger;
   conmonPath: string;
   catatonitPath: string;
-  warmer?: CgroupWarmer;
+  /** The handler's runtime (src/oci/runtimes.ts): throws for one not configured or not installed. */
+  runtimeOf: (handler: string) => OciRuntime;
 }
 
 export class CatatonitInfra implements InfraRunner {
   private rootfsReady: Promise<string> | undefined;
-  private readonly runtimes = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly o: CatatonitInfraOptions) {}
 
   /** The runner, or undefined when conmon or catatonit is missing (pods then need pid != POD). */
-  static async create(config: BerthConfig, log: Logger, warmer?: CgroupWarmer): Promise<CatatonitInfra | undefined> {
+  static async create(config: BerthConfig, log: Logger, runtimeOf: (handler: string) => OciRuntime): Promise<CatatonitInfra | undefined> {
     const [conmonPath, catatonitPath] = await Promise.all([resolveBinary(config.runtime.conmon_path), resolveBinary('catatonit')]);
     if (!conmonPath || !catatonitPath) {
       log.warn('no infra process available: pods sharing a PID namespace will fail', { conmon: conmonPath ?? 'missing', catatonit: catatonitPath ?? 'missing' });
       return undefined;
     }
-    return new CatatonitInfra({ config, log, conmonPath, catatonitPath, warmer });
+    return new CatatonitInfra({ config, log, conmonPath, catatonitPath, runtimeOf });
   }
 
   plan(pod: PodRecord): InfraRecord {
@@ -47,7 +46,7 @@ export class CatatonitInfra implements InfraRunner {
   }
 
   async start(pod: PodRecord, infra: InfraRecord): Promise<number> {
-    const { runtime, path } = await this.runtimeFor(infra.runtime, infra.runtimeRoot);
+    const runtime = this.runtimeFor(infra.runtime, infra.runtimeRoot);
     const rootfs = await this.rootfs();
     const bundle = infra.bundle;
     const exitDir = this.exitDir;
@@ -70,7 +69,7 @@ export class CatatonitInfra implements InfraRunner {
     });
     const created = await conmonCreate({
       conmonPath: this.o.conmonPath,
-      runtimePath: path,
+      runtimePath: runtime.opts.path,
       runtimeArgs: [...runtime.globalArgs, ...(manager === 'systemd' ? ['--systemd-cgroup'] : [])],
       id: infra.id,
       name: `infra-${pod.metadata.name}`,
@@ -79,14 +78,14 @@ export class CatatonitInfra implements InfraRunner {
       exitDir,
       persistDir: bundle,
       socketDir,
-      warmer: this.o.warmer,
+      warmer: runtime.opts.warmer,
     });
     await runtime.start(infra.id);
     return created.pid;
   }
 
   async stop(infra: InfraRecord): Promise<void> {
-    const { runtime } = await this.runtimeFor(infra.runtime, infra.runtimeRoot);
+    const runtime = this.runtimeFor(infra.runtime, infra.runtimeRoot);
     // catatonit has nothing to save: kill and delete in one call (conmon then records the exit and leaves).
     await runtime.delete(infra.id, { force: true });
   }
@@ -118,22 +117,15 @@ export class CatatonitInfra implements InfraRunner {
   }
 
   async isRunning(infra: InfraRecord): Promise<boolean> {
-    const { runtime } = await this.runtimeFor(infra.runtime, infra.runtimeRoot);
+    const runtime = this.runtimeFor(infra.runtime, infra.runtimeRoot);
     return (await runtime.stateOrUndefined(infra.id))?.status === 'running';
   }
 
-  private async runtimeFor(handler: string, rootOverride?: string): Promise<{ runtime: OciRuntime; path: string; root: string }> {
-    const h = this.o.config.runtime.handlers[handler];
-    if (!h) throw failedPrecondition('runtime', `runtime handler "${handler}" is no longer configured`);
-    let resolved = this.runtimes.get(handler);
-    if (!resolved) {
-      resolved = resolveBinary(h.path);
-      this.runtimes.set(handler, resolved);
-    }
-    const path = await resolved;
-    if (!path) throw failedPrecondition('runtime', `OCI runtime "${h.path}" of handler "${handler}" not found`);
-    const root = rootOverride ?? h.root;
-    return { runtime: new OciRuntime({ name: handler, path, root }), path, root };
+  /** The pod's runtime, on the --root recorded when the infra was planned (the config may have changed since). */
+  private runtimeFor(handler: string, recordedRoot: string): OciRuntime {
+    if (!(handler in this.o.config.runtime.handlers)) throw failedPrecondition('runtime', `runtime handler "${handler}" is no longer configured`);
+    const rt = this.o.runtimeOf(handler);
+    return recordedRoot && recordedRoot !== rt.opts.root ? new OciRuntime({ ...rt.opts, root: recordedRoot }) : rt;
   }
 
   private rootfs(): Promise<string> {
