@@ -127,23 +127,57 @@ export class GrpcTransport {
   }
 }
 
-/** Splits the gRPC length-prefixed message stream. */
-class MessageReader {
-  private buf: Buffer = Buffer.alloc(0);
+/**
+ * Splits the gRPC length-prefixed message stream. DATA frames are kept as
+ * they come and joined once per message (a 41 KB ListImages answer arrives
+ * as three frames: joining them as they came copied it twice more, and the
+ * garbage made the client's GC show in its call latencies).
+ */
+export class MessageReader {
+  private chunks: Buffer[] = [];
+  private length = 0;
   constructor(private readonly max: number) {}
 
   push(chunk: Buffer): Uint8Array[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.length += chunk.length;
+    }
     const out: Uint8Array[] = [];
-    while (this.buf.length >= 5) {
-      const len = this.buf.readUInt32BE(1);
+    while (this.length >= 5) {
+      const head = this.peek(5);
+      const len = head.readUInt32BE(1);
       if (len > this.max) throw new GrpcStatusError(Code.ResourceExhausted, `response message of ${len} bytes exceeds ${this.max}`, '');
-      if (this.buf[0] !== 0) throw new GrpcStatusError(Code.Internal, 'compressed responses are not supported', '');
-      if (this.buf.length < 5 + len) break;
-      out.push(this.buf.subarray(5, 5 + len));
-      this.buf = this.buf.subarray(5 + len);
+      if (head[0] !== 0) throw new GrpcStatusError(Code.Internal, 'compressed responses are not supported', '');
+      if (this.length < 5 + len) break;
+      out.push(this.take(5 + len).subarray(5));
     }
     return out;
+  }
+
+  /** The first n buffered bytes (n ≤ length), joined only if they span chunks. */
+  private peek(n: number): Buffer {
+    const first = this.chunks[0] as Buffer;
+    if (first.length >= n) return first;
+    this.chunks = [Buffer.concat(this.chunks, this.length)];
+    return this.chunks[0] as Buffer;
+  }
+
+  /** Removes and returns the first n buffered bytes (n ≤ length). */
+  private take(n: number): Buffer {
+    const first = this.chunks[0] as Buffer;
+    let taken: Buffer;
+    if (first.length >= n) {
+      taken = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      const joined = Buffer.concat(this.chunks, this.length);
+      taken = joined.subarray(0, n);
+      this.chunks = joined.length > n ? [joined.subarray(n)] : [];
+    }
+    this.length -= n;
+    return taken;
   }
 }
 
