@@ -1,6 +1,7 @@
 // HPACK (RFC 7541): a decoder that tracks the peer's dynamic table, the
-// Huffman code, and a small encoder. Used by h2-authority.ts to rewrite the
-// header blocks of old gRPC-Go clients, and by tests to speak raw HTTP/2.
+// Huffman code, and a small encoder (literals, never indexed). Used by our
+// HTTP/2 server (h2-server.ts) and client (src/client/h2-connection.ts), and
+// by tests to speak raw HTTP/2 as gRPC-Go does.
 //
 // Names and values are latin1 strings: one char per octet, so that any octet
 // sequence round-trips unchanged and string length equals octet length (the

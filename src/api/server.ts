@@ -1,15 +1,14 @@
-// The gRPC server: the two CRI services from the method table, over
-// node:http2 with our own gRPC framing. grpc-js did the same job for ~8 MB more
-// idle RSS and tens of ms of start-up (measured here); the CRI needs only
-// unary and server-streaming calls, deadlines, cancellation and status
-// trailers. Connections are accepted by our own net.Server so each byte stream
-// can be repaired before HTTP/2 parsing (old clients' :authority, see
-// h2-authority.ts).
-import { createServer as createH2Server, type ServerHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+// The gRPC server: the two CRI services (and Berth's own Pulls) from the
+// method table, over our own HTTP/2 server connection (h2-server.ts) with our
+// own gRPC framing. grpc-js did the same job for ~8 MB more idle RSS and tens
+// of ms of start-up, node:http2 sent every unary answer in two socket writes
+// and refused old gRPC-Go clients' :authority (measured here); the CRI needs
+// only unary and server-streaming calls, deadlines, cancellation and status
+// trailers.
 import { connect, createServer, type Server as NetServer, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { H2ServerConnection, type H2ServerStream, type Headers } from './h2-server.js';
 import { methods, type MethodName, type RequestOf, type ResponseOf, type StreamMethodName, type UnaryMethodName } from './method-table.js';
 import type { MethodDef } from './methods.js';
 import { BerthError, Code, errnoCode, errorMessage } from '../util/errors.js';
@@ -35,8 +34,6 @@ export interface GrpcServerOptions {
   handlers: Handlers;
   maxMessageSize: number;
   log: Logger;
-  /** Wraps each accepted connection before HTTP/2 parsing. */
-  wrapConnection?: (socket: Socket) => Duplex;
 }
 
 export interface RunningServer {
@@ -45,7 +42,8 @@ export interface RunningServer {
 
 /** A server stream whose client lets more than this pile up is cancelled. */
 const MAX_STREAM_BUFFER = 32 * 1024 * 1024;
-const NGHTTP2_CANCEL = 0x8;
+const H2_CANCEL = 0x8;
+const GRPC_RESPONSE_HEADERS: Headers = { ':status': '200', 'content-type': 'application/grpc' };
 
 type AnyHandler = (req: unknown, ctx: CallContext, send: (res: unknown) => void) => Promise<unknown>;
 interface Route {
@@ -60,19 +58,11 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningS
   for (const [name, def] of Object.entries(methods) as [MethodName, MethodDef<unknown, unknown>][]) {
     routes.set(def.path, { name, def, handler: table[name] });
   }
-  const h2 = createH2Server({
-    // Large CRI answers (ListContainers on a busy node) must not stall on windows.
-    settings: { initialWindowSize: 1 << 24, maxConcurrentStreams: 1000 },
-    maxSessionMemory: 64,
-  });
-  h2.on('stream', (stream, headers) => serveStream(stream, headers, routes, opts));
-  h2.on('sessionError', (e) => opts.log.debug('http2 session error', { error: errorMessage(e) }));
   await prepareSocketPath(opts.socketPath);
-  const sockets = new Set<Socket>();
+  const connections = new Map<Socket, H2ServerConnection>();
   const net = createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    h2.emit('connection', opts.wrapConnection ? opts.wrapConnection(socket) : socket);
+    connections.set(socket, new H2ServerConnection(socket, (stream) => serveStream(stream, routes, opts)));
+    socket.once('close', () => connections.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
     net.once('error', reject);
@@ -84,17 +74,16 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningS
   await chmod(opts.socketPath, 0o660);
   return {
     close: async () => {
-      await closeNet(net, sockets);
-      h2.close();
+      await closeNet(net, connections);
       await unlink(opts.socketPath).catch(() => undefined);
     },
   };
 }
 
-function closeNet(net: NetServer, sockets: Set<Socket>): Promise<void> {
+function closeNet(net: NetServer, connections: Map<Socket, H2ServerConnection>): Promise<void> {
   return new Promise((resolve) => {
     net.close(() => resolve());
-    for (const s of sockets) s.destroy();
+    for (const c of connections.values()) c.goAway();
   });
 }
 
@@ -119,12 +108,12 @@ export async function prepareSocketPath(path: string): Promise<void> {
   }
 }
 
-function serveStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, routes: Map<string, Route>, opts: GrpcServerOptions): void {
-  stream.on('error', () => undefined); // a client gone mid-call is not a server error
-  const path = String(headers[':path'] ?? '');
-  const contentType = String(headers['content-type'] ?? '');
+function serveStream(stream: H2ServerStream, routes: Map<string, Route>, opts: GrpcServerOptions): void {
+  const headers = stream.headers;
+  const path = headers[':path'] ?? '';
+  const contentType = headers['content-type'] ?? '';
   if (headers[':method'] !== 'POST' || !contentType.startsWith('application/grpc')) {
-    stream.respond({ ':status': 415, 'content-type': 'text/plain' }, { endStream: true });
+    stream.respond({ ':status': '415', 'content-type': 'text/plain' }, true);
     return;
   }
   const route = routes.get(path);
@@ -134,7 +123,7 @@ function serveStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ro
     return;
   }
   if (headers['grpc-encoding'] && headers['grpc-encoding'] !== 'identity') {
-    trailersOnly(stream, Code.Unimplemented, `grpc-encoding ${String(headers['grpc-encoding'])} is not supported`);
+    trailersOnly(stream, Code.Unimplemented, `grpc-encoding ${headers['grpc-encoding']} is not supported`);
     return;
   }
   const ac = new AbortController();
@@ -144,17 +133,17 @@ function serveStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ro
     timer = setTimeout(() => ac.abort(), deadlineMs);
     timer.unref();
   }
-  stream.once('close', () => {
+  stream.onClose = () => {
     if (timer) clearTimeout(timer);
     ac.abort();
-  });
+  };
   readMessage(stream, opts.maxMessageSize).then(
     (body) => dispatch(stream, route, body, { signal: ac.signal, method: route.name }, opts),
     (e: unknown) => trailersOnly(stream, e instanceof BerthError ? e.code : Code.Internal, errorMessage(e)),
   );
 }
 
-async function dispatch(stream: ServerHttp2Stream, route: Route, body: Buffer, ctx: CallContext, opts: GrpcServerOptions): Promise<void> {
+async function dispatch(stream: H2ServerStream, route: Route, body: Buffer, ctx: CallContext, opts: GrpcServerOptions): Promise<void> {
   const started = process.hrtime.bigint();
   let req: unknown;
   try {
@@ -163,31 +152,26 @@ async function dispatch(stream: ServerHttp2Stream, route: Route, body: Buffer, c
     trailersOnly(stream, Code.InvalidArgument, `cannot decode ${route.name} request: ${errorMessage(e)}`);
     return;
   }
-  let headersSent = false;
   const send = (res: unknown): void => {
-    if (stream.closed || stream.destroyed) return;
+    if (stream.closed) return;
     const framed = encodeFramed(route, res);
     if (framed.length - 5 > opts.maxMessageSize) {
       throw new BerthError(Code.ResourceExhausted, 'api', `${route.name} response of ${framed.length - 5} bytes exceeds the ${opts.maxMessageSize}-byte limit`);
     }
-    if (!headersSent) {
-      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-      headersSent = true;
-    }
+    stream.respond(GRPC_RESPONSE_HEADERS);
     stream.write(framed);
-    if (stream.writableLength > MAX_STREAM_BUFFER) {
-      opts.log.warn('dropping a stream whose client does not read', { method: route.name, buffered: stream.writableLength });
-      stream.close(NGHTTP2_CANCEL);
+    if (stream.buffered > MAX_STREAM_BUFFER) {
+      opts.log.warn('dropping a stream whose client does not read', { method: route.name, buffered: stream.buffered });
+      stream.reset(H2_CANCEL);
     }
   };
   const finish = (code: Code, message: string): void => {
-    if (stream.closed || stream.destroyed) return;
-    if (!headersSent) {
+    if (stream.closed) return;
+    if (!stream.sentHeaders) {
       trailersOnly(stream, code, message);
       return;
     }
-    stream.once('wantTrailers', () => stream.sendTrailers(statusTrailers(code, message)));
-    stream.end();
+    stream.end(statusTrailers(code, message));
   };
   try {
     const res = await route.handler!(req, ctx, send);
@@ -204,20 +188,23 @@ async function dispatch(stream: ServerHttp2Stream, route: Route, body: Buffer, c
 }
 
 /** Collects the single request message (5-byte prefix + body). */
-function readMessage(stream: ServerHttp2Stream, max: number): Promise<Buffer> {
+function readMessage(stream: H2ServerStream, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let len = 0;
-    stream.on('data', (b: Buffer) => {
+    let over = false;
+    stream.onData = (b: Buffer) => {
+      if (over) return;
       len += b.length;
       if (len > max + 5) {
+        over = true;
         reject(new BerthError(Code.ResourceExhausted, 'api', `request larger than the ${max}-byte limit`));
-        stream.pause();
         return;
       }
       chunks.push(b);
-    });
-    stream.once('end', () => {
+    };
+    stream.onEnd = () => {
+      if (over) return;
       const all = Buffer.concat(chunks, len);
       if (all.length < 5) {
         reject(new BerthError(Code.Internal, 'api', 'request without a gRPC message'));
@@ -233,13 +220,13 @@ function readMessage(stream: ServerHttp2Stream, max: number): Promise<Buffer> {
         return;
       }
       resolve(all.subarray(5, 5 + size));
-    });
+    };
   });
 }
 
-function trailersOnly(stream: ServerHttp2Stream, code: Code, message: string): void {
-  if (stream.closed || stream.destroyed || stream.headersSent) return;
-  stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(code, message) }, { endStream: true });
+function trailersOnly(stream: H2ServerStream, code: Code, message: string): void {
+  if (stream.closed || stream.sentHeaders) return;
+  stream.respond({ ...GRPC_RESPONSE_HEADERS, ...statusTrailers(code, message) }, true);
 }
 
 /**
@@ -268,7 +255,7 @@ export function encodeMessage(m: string): string {
 }
 
 /** grpc-timeout: an integer and a unit (H M S m u n). */
-export function parseTimeout(v: string | string[] | undefined): number | undefined {
+export function parseTimeout(v: string | undefined): number | undefined {
   if (typeof v !== 'string') return undefined;
   const m = /^(\d{1,8})([HMSmun])$/.exec(v);
   if (!m) return undefined;

@@ -7,6 +7,7 @@
 import type { HeaderField } from '../api/hpack.js';
 import { H2Connection } from './h2-connection.js';
 import { BerthError, Code } from '../util/errors.js';
+import { ByteQueue } from '../util/byte-queue.js';
 
 export interface CallOptions {
   /** Deadline for the whole call, milliseconds. */
@@ -134,50 +135,21 @@ export class GrpcTransport {
  * garbage made the client's GC show in its call latencies).
  */
 export class MessageReader {
-  private chunks: Buffer[] = [];
-  private length = 0;
+  private readonly queue = new ByteQueue();
   constructor(private readonly max: number) {}
 
   push(chunk: Buffer): Uint8Array[] {
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.length += chunk.length;
-    }
+    this.queue.push(chunk);
     const out: Uint8Array[] = [];
-    while (this.length >= 5) {
-      const head = this.peek(5);
+    while (this.queue.length >= 5) {
+      const head = this.queue.peek(5);
       const len = head.readUInt32BE(1);
       if (len > this.max) throw new GrpcStatusError(Code.ResourceExhausted, `response message of ${len} bytes exceeds ${this.max}`, '');
       if (head[0] !== 0) throw new GrpcStatusError(Code.Internal, 'compressed responses are not supported', '');
-      if (this.length < 5 + len) break;
-      out.push(this.take(5 + len).subarray(5));
+      if (this.queue.length < 5 + len) break;
+      out.push(this.queue.take(5 + len).subarray(5));
     }
     return out;
-  }
-
-  /** The first n buffered bytes (n ≤ length), joined only if they span chunks. */
-  private peek(n: number): Buffer {
-    const first = this.chunks[0] as Buffer;
-    if (first.length >= n) return first;
-    this.chunks = [Buffer.concat(this.chunks, this.length)];
-    return this.chunks[0] as Buffer;
-  }
-
-  /** Removes and returns the first n buffered bytes (n ≤ length). */
-  private take(n: number): Buffer {
-    const first = this.chunks[0] as Buffer;
-    let taken: Buffer;
-    if (first.length >= n) {
-      taken = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      const joined = Buffer.concat(this.chunks, this.length);
-      taken = joined.subarray(0, n);
-      this.chunks = joined.length > n ? [joined.subarray(n)] : [];
-    }
-    this.length -= n;
-    return taken;
   }
 }
 

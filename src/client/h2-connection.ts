@@ -4,15 +4,11 @@
 // Flow control: we advertise the largest windows at once and never send
 // WINDOW_UPDATE again; for sending we honour the server's windows.
 import { connect, type Socket } from 'node:net';
+import { DEFAULT_WINDOW, F, MAX_WINDOW, PREFACE, S, T, frame, headerFrames, nextFrame, stripPadding as strip } from '../api/h2-frames.js';
 import { HpackDecoder, encodeWithoutIndexing, type HeaderField } from '../api/hpack.js';
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-const T = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 } as const;
-const F = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;
-const MAX_WINDOW = 0x7fffffff;
-const DEFAULT_WINDOW = 65535;
-const S_INITIAL_WINDOW_SIZE = 0x4;
-const S_MAX_FRAME_SIZE = 0x5;
+const S_INITIAL_WINDOW_SIZE = S.INITIAL_WINDOW_SIZE;
+const S_MAX_FRAME_SIZE = S.MAX_FRAME_SIZE;
 
 export interface StreamHandlers {
   onHeaders(fields: HeaderField[], endStream: boolean): void;
@@ -94,15 +90,7 @@ export class H2Connection {
   }
 
   private writeHeaders(id: number, block: Buffer, endStream: boolean): void {
-    const first = block.subarray(0, this.peerMaxFrame);
-    let flags = endStream ? F.END_STREAM : 0;
-    if (first.length === block.length) flags |= F.END_HEADERS;
-    const out = [frame(T.HEADERS, flags, id, first)];
-    for (let off = first.length; off < block.length; off += this.peerMaxFrame) {
-      const part = block.subarray(off, off + this.peerMaxFrame);
-      out.push(frame(T.CONTINUATION, off + part.length >= block.length ? F.END_HEADERS : 0, id, part));
-    }
-    this.socket.write(Buffer.concat(out));
+    this.socket.write(Buffer.concat(headerFrames(id, block, endStream, this.peerMaxFrame)));
   }
 
   /** Sends as much pending body as the windows allow. */
@@ -121,16 +109,10 @@ export class H2Connection {
 
   private onBytes(b: Buffer): void {
     this.inbuf = this.inbuf.length ? Buffer.concat([this.inbuf, b]) : b;
-    while (this.inbuf.length >= 9) {
-      const len = this.inbuf.readUIntBE(0, 3);
-      if (this.inbuf.length < 9 + len) break;
-      const type = this.inbuf[3] as number;
-      const flags = this.inbuf[4] as number;
-      const id = this.inbuf.readUInt32BE(5) & 0x7fffffff;
-      const payload = this.inbuf.subarray(9, 9 + len);
-      this.inbuf = this.inbuf.subarray(9 + len);
+    for (let f = nextFrame(this.inbuf); f; f = nextFrame(this.inbuf)) {
+      this.inbuf = f.rest;
       try {
-        this.onFrame(type, flags, id, payload);
+        this.onFrame(f.type, f.flags, f.id, f.payload);
       } catch (e) {
         this.fail(e instanceof Error ? e : new Error(String(e)));
         return;
@@ -256,18 +238,7 @@ export class H2Connection {
   }
 }
 
-function frame(type: number, flags: number, id: number, payload: Uint8Array): Buffer {
-  const b = Buffer.alloc(9 + payload.length);
-  b.writeUIntBE(payload.length, 0, 3);
-  b[3] = type;
-  b[4] = flags;
-  b.writeUInt32BE(id, 5);
-  b.set(payload, 9);
-  return b;
-}
-
+/** A malformed padding is passed on whole: the stream's own parser then fails on it. */
 function stripPadding(flags: number, payload: Buffer): Buffer {
-  if (!(flags & F.PADDED)) return payload;
-  const pad = payload[0] as number;
-  return payload.subarray(1, payload.length - pad);
+  return strip(flags, payload) ?? payload;
 }

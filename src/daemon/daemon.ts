@@ -1,7 +1,6 @@
 // Starting and stopping berthd: directories, subsystems, the gRPC server.
 import { mkdir, readFile } from 'node:fs/promises';
 import { prepareSocketPath, startGrpcServer, type Handlers, type RunningServer } from '../api/server.js';
-import { repairAuthority } from '../api/h2-authority.js';
 import type { BerthConfig } from '../config/schema.js';
 import type { CriContext } from '../cri/context.js';
 import { runtimeInfoHandlers } from '../cri/runtime-info.js';
@@ -138,7 +137,6 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
       handlers,
       maxMessageSize: config.grpc.max_msg_size,
       log,
-      wrapConnection: repairAuthority,
     });
     cleanups.push(() => server.close());
     log.info('berthd serving', { socket: socketPath, version: VERSION, root: config.storage.root, state: config.storage.state });

@@ -3,7 +3,13 @@
 // Huffman-coded and incrementally indexed), which node:http2 refuses to send.
 import { connect, type Socket } from 'node:net';
 import { HpackDecoder, encodeIndexed, encodeLiteral, huffmanEncodedLength, STATIC_TABLE, type HeaderField } from '../../src/api/hpack.js';
-import { CONNECTION_PREFACE, FLAG_END_HEADERS, FLAG_END_STREAM, FLAG_PADDED, FLAG_PRIORITY, frame, FRAME_HEADER_SIZE } from '../../src/api/h2-authority.js';
+import { F, PREFACE as CONNECTION_PREFACE, frame } from '../../src/api/h2-frames.js';
+
+const FLAG_END_HEADERS = F.END_HEADERS;
+const FLAG_END_STREAM = F.END_STREAM;
+const FLAG_PADDED = F.PADDED;
+const FLAG_PRIORITY = F.PRIORITY;
+const FRAME_HEADER_SIZE = 9;
 
 export const FRAME = { DATA: 0x0, HEADERS: 0x1, RST_STREAM: 0x3, SETTINGS: 0x4, PING: 0x6, GOAWAY: 0x7, WINDOW_UPDATE: 0x8, CONTINUATION: 0x9 } as const;
 const FLAG_ACK = 0x1;
