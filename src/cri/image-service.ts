@@ -17,6 +17,7 @@ type ImageHandlers = Pick<Handlers, 'PullImage' | 'ListImages' | 'ImageStatus' |
 
 /** WatchPull: how long to wait for the pull to begin (the CLI opens the watch beside PullImage), and how often to report. */
 const WAIT_FOR_PULL_MS = 3000;
+const NEW_PULL_GRACE_MS = 300;
 const REPORT_EVERY_MS = 200;
 
 export function imageHandlers(images: Images): ImageHandlers {
@@ -57,9 +58,13 @@ export function imageHandlers(images: Images): ImageHandlers {
     WatchPull: async (req, ctx, send) => {
       const ref = req.image.trim();
       if (!ref) throw invalidArgument('api', 'image is required');
-      const deadline = Date.now() + WAIT_FOR_PULL_MS;
+      const started = Date.now();
       let tracker = images.pullTracker(ref);
-      while (!tracker && Date.now() < deadline && !ctx.signal.aborted) {
+      // Wait for a pull to begin; a finished one (still shown for a moment) is reported only if
+      // no new pull of the reference starts meanwhile — the watch usually opens beside its PullImage.
+      while (!ctx.signal.aborted) {
+        const waited = Date.now() - started;
+        if (tracker ? !tracker.finished || waited >= NEW_PULL_GRACE_MS : waited >= WAIT_FOR_PULL_MS) break;
         await sleep(50);
         tracker = images.pullTracker(ref);
       }

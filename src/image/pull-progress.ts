@@ -64,7 +64,10 @@ export class PullTracker {
   }
 }
 
-/** The trackers of the pulls in flight, by normalised reference (concurrent pulls of one image: the latest). */
+/** A finished pull stays visible this long: a watcher that arrives after a fast pull still gets its last report. */
+export const FINISHED_VISIBLE_MS = 2000;
+
+/** The trackers of the pulls in flight (and just finished), by normalised reference (concurrent pulls of one image: the latest). */
 export class PullProgressRegistry {
   private readonly active = new Map<string, PullTracker>();
 
@@ -76,7 +79,9 @@ export class PullProgressRegistry {
 
   end(t: PullTracker): void {
     t.finish();
-    if (this.active.get(t.reference) === t) this.active.delete(t.reference);
+    setTimeout(() => {
+      if (this.active.get(t.reference) === t) this.active.delete(t.reference);
+    }, FINISHED_VISIBLE_MS).unref();
   }
 
   get(reference: string): PullTracker | undefined {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { LayerState, PullProgress } from '../../src/api/gen/berth.js';
 import { PullDisplay, bar, duration, shortDigest } from '../../src/cli/berth/pull-display.js';
 import { PullProgressRegistry } from '../../src/image/pull-progress.js';
+import { requestedTag } from '../../src/cli/berth/verbs/pull.js';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
@@ -31,8 +32,10 @@ test('PullTracker: present layers count as fetched, a retry starts from zero, do
   reg.end(t);
   assert.equal(t.finished, true);
   assert.equal(reg.get('docker.io/library/x:latest'), t2);
+  // A finished pull stays visible a moment, for a watcher that comes late.
   reg.end(t2);
-  assert.equal(reg.get('docker.io/library/x:latest'), undefined);
+  assert.equal(reg.get('docker.io/library/x:latest'), t2);
+  assert.equal(reg.get('docker.io/library/x:latest')?.snapshot().finished, true);
 });
 
 test('PullDisplay: terminal lines with bar, bytes, rate and ETA; plain lines on state changes only', () => {
@@ -69,4 +72,14 @@ test('bar, duration, shortDigest', () => {
   assert.equal(duration(7300), '2h01m');
   assert.equal(duration(Infinity), '--');
   assert.equal(shortDigest(A), 'aaaaaaaaaaaa');
+});
+
+test('requestedTag: the tag the request named, normalised as the runtime does', () => {
+  const tags = ['127.0.0.1:45589/busybox:latest', 'docker.io/library/busybox:latest', 'docker.io/library/busybox:1.36', '127.0.0.1:37469/busybox:latest'];
+  assert.equal(requestedTag('busybox', tags), 'docker.io/library/busybox:latest');
+  assert.equal(requestedTag('busybox:1.36', tags), 'docker.io/library/busybox:1.36');
+  assert.equal(requestedTag('127.0.0.1:37469/busybox', tags), '127.0.0.1:37469/busybox:latest');
+  assert.equal(requestedTag('127.0.0.1:37469/busybox:latest', tags), '127.0.0.1:37469/busybox:latest');
+  assert.equal(requestedTag('library/busybox', tags), 'docker.io/library/busybox:latest');
+  assert.equal(requestedTag('other', tags), undefined);
 });

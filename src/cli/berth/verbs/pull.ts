@@ -22,9 +22,23 @@ The CRI reports nothing while a pull runs; berthd's own WatchPull stream does. O
     const r = await pullWithProgress(ctx, image, quiet ? nullStream() : process.stderr);
     if (!quiet) process.stderr.write(`${had && had.id === r.imageRef ? `Status: Image is up to date for ${image}` : pullSummary(image, r)}\n`);
     // The reference as the runtime normalised it (docker prints docker.io/library/busybox:latest).
-    ctx.print(image.includes('@') ? r.repoDigest || r.imageRef : (r.repoTags.find((t) => t.endsWith(image.includes(':') ? image.slice(image.lastIndexOf(':')) : ':latest')) ?? r.repoTags[0] ?? r.imageRef));
+    ctx.print(image.includes('@') ? r.repoDigest || r.imageRef : (requestedTag(image, r.repoTags) ?? r.repoTags[0] ?? r.imageRef));
   },
 };
+
+/**
+ * Which of the image's tags the request named, as the runtime normalised it:
+ * `busybox` is docker.io/library/busybox:latest, not another registry's
+ * busybox:latest that the same image also carries.
+ */
+export function requestedTag(image: string, repoTags: readonly string[]): string | undefined {
+  const hasTag = image.lastIndexOf(':') > image.lastIndexOf('/');
+  const want = hasTag ? image : `${image}:latest`;
+  const firstPart = want.split('/')[0] as string;
+  const hasRegistry = want.includes('/') && (firstPart.includes('.') || firstPart.includes(':') || firstPart === 'localhost');
+  const candidates = hasRegistry ? [want] : [want, `docker.io/${want}`, `docker.io/library/${want}`];
+  return candidates.map((c) => repoTags.find((t) => t === c)).find((t) => t !== undefined);
+}
 
 function nullStream(): NodeJS.WriteStream {
   return { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
