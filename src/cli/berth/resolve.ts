@@ -31,7 +31,8 @@ export async function findByName(ctx: CliContext, name: string): Promise<Contain
   return containers.sort(newest)[0];
 }
 
-export async function findContainer(ctx: CliContext, ref: string): Promise<Container> {
+/** The container a name or ID (prefix) names, or undefined when none does; an ambiguous prefix is an error. */
+export async function lookupContainer(ctx: CliContext, ref: string): Promise<Container | undefined> {
   if (!ref) throw new VerbError('a container name or ID is required');
   const byName = await findByName(ctx, ref);
   if (byName) return byName;
@@ -44,8 +45,12 @@ export async function findContainer(ctx: CliContext, ref: string): Promise<Conta
     if (matches.length > 1) throw new VerbError(`container ID prefix "${ref}" is ambiguous (${matches.length} containers); give more of the ID`);
   }
   const all = (await ctx.runtime.call(ListContainers, {})).containers;
-  const byDisplay = all.filter((c) => displayName(c) === ref).sort(newest)[0];
-  if (byDisplay) return byDisplay;
+  return all.filter((c) => displayName(c) === ref).sort(newest)[0];
+}
+
+export async function findContainer(ctx: CliContext, ref: string): Promise<Container> {
+  const c = await lookupContainer(ctx, ref);
+  if (c) return c;
   throw new VerbError(`no such container: ${ref} ('berth ps -a' lists berth's, 'berth list' every container)`);
 }
 

@@ -10,7 +10,7 @@ import { commandOf, imageOf, viewOf } from '../container-view.js';
 import { ago, humanSize, portsText, statusText } from '../docker-format.js';
 import { VerbError } from '../errors.js';
 import { cpusetText, cpuText, limitsOf, memoryText } from '../limits.js';
-import { displayName, findContainer } from '../resolve.js';
+import { displayName, lookupContainer } from '../resolve.js';
 import type { BerthVerb } from '../verb.js';
 
 /** "Key:  value" lines, keys padded to one column; nested maps indented. */
@@ -33,13 +33,8 @@ function mapLines(m: Record<string, string>): string[] {
 }
 
 async function describeContainer(ctx: CliContext, ref: string): Promise<string | undefined> {
-  let c;
-  try {
-    c = await findContainer(ctx, ref);
-  } catch (e) {
-    if (e instanceof VerbError && /^no such container/.test(e.message)) return undefined;
-    throw e;
-  }
+  const c = await lookupContainer(ctx, ref);
+  if (!c) return undefined;
   const v = await viewOf(ctx, c);
   const s = v.status;
   const now = Date.now();

@@ -12,7 +12,7 @@ import { str } from '../args.js';
 import { commandOf, imageOf, viewOf, type ContainerView } from '../container-view.js';
 import { errorLines, VerbError } from '../errors.js';
 import { limitsOf } from '../limits.js';
-import { displayName, findContainer } from '../resolve.js';
+import { displayName, lookupContainer } from '../resolve.js';
 import type { BerthVerb } from '../verb.js';
 
 const STATUS: Record<number, string> = {
@@ -82,13 +82,8 @@ export function containerDocument(v: ContainerView, podIp: string): Record<strin
 }
 
 async function inspectContainer(ctx: CliContext, ref: string): Promise<Record<string, unknown> | undefined> {
-  let c;
-  try {
-    c = await findContainer(ctx, ref);
-  } catch (e) {
-    if (e instanceof VerbError && /^no such container/.test(e.message)) return undefined;
-    throw e;
-  }
+  const c = await lookupContainer(ctx, ref);
+  if (!c) return undefined;
   const v = await viewOf(ctx, c);
   const pod = (await ctx.runtime.call(PodSandboxStatus, { podSandboxId: c.podSandboxId }).catch(() => undefined))?.status;
   const doc = containerDocument(v, pod?.network?.ip ?? '');
