@@ -119,12 +119,11 @@ export class H2ServerStream {
     this.onClose();
   }
 
-  /** @internal The client ended its side. */
+  /** @internal The client ended its side. (Our side ending closes the stream: see endedLocally.) */
   endedRemotely(): void {
     if (this.remoteEnded) return;
     this.remoteEnded = true;
     this.onEnd();
-    if (this.localEnded && this.pending.length === 0 && !this.pendingTrailers) this.close();
   }
 
   private endedLocally(): void {

@@ -1,6 +1,7 @@
 // The CRI ImageService: validate the request, call the image subsystem,
 // shape the answer. List/Status are answered from memory, with the Image
 // message of each record built once and cached.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Image, ImageSpec } from '../api/gen/api.js';
 import type { Handlers } from '../api/server.js';
 import type { ImageRecord } from '../image/image-store.js';
@@ -11,7 +12,6 @@ import { LayerState } from '../api/gen/berth.js';
 import type { LayerPhase } from '../image/pull-progress.js';
 
 const LAYER_STATE: Record<LayerPhase, LayerState> = { waiting: LayerState.WAITING, downloading: LayerState.DOWNLOADING, done: LayerState.DONE, present: LayerState.PRESENT };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 type ImageHandlers = Pick<Handlers, 'PullImage' | 'ListImages' | 'ImageStatus' | 'RemoveImage' | 'ImageFsInfo' | 'WatchPull'>;
 
