@@ -2,25 +2,41 @@
 // CRI v1.36 field table and its services the published RPC list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { methods } from '../../src/api/method-table.js';
+import { fieldTable } from '../support/proto-fields.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
-const SHARED = resolve(REPO, '../shared/cri-api');
+// The published contract, carried by the project (a fresh clone needs nothing beside it).
+const CONTRACT = join(REPO, 'test/fixtures/cri-api');
 const PROTO = join(REPO, 'proto/api.proto');
 
 test('fields, numbers, types and enum values match cri-v1.36.fields.tsv', () => {
-  const ours = execFileSync('python3', [join(SHARED, 'normalize.py'), '--no-opts', PROTO], { encoding: 'utf8' });
-  const published = readFileSync(join(SHARED, 'cri-v1.36.fields.tsv'), 'utf8');
+  const ours = fieldTable(readFileSync(PROTO, 'utf8'));
+  const published = readFileSync(join(CONTRACT, 'cri-v1.36.fields.tsv'), 'utf8');
   assert.equal(ours, published);
+});
+
+test('the field table tells a renumbered field, a changed type and a missing enum value apart', () => {
+  const proto = readFileSync(PROTO, 'utf8');
+  const table = fieldTable(proto);
+  for (const [from, to] of [
+    ['string container_id = 1;', 'string container_id = 9;'],
+    ['bool stdin = 2;', 'int32 stdin = 2;'],
+    ['CONTAINER_EXITED = 2;', ''],
+  ] as const) {
+    assert.ok(proto.includes(from), from);
+    assert.notEqual(fieldTable(proto.replace(from, to)), table, `${from} -> ${to || '(nothing)'}`);
+  }
+  assert.match(table, /^field\tAttachRequest\t1\tcontainer_id\tstring\t$/m);
+  assert.match(table, /^enum\tContainerState\t2\tCONTAINER_EXITED\t\t$/m);
 });
 
 function publishedRpcs(): string[] {
   const out: string[] = [];
   let service = '';
-  for (const line of readFileSync(join(SHARED, 'cri-v1.36.rpcs.txt'), 'utf8').split('\n')) {
+  for (const line of readFileSync(join(CONTRACT, 'cri-v1.36.rpcs.txt'), 'utf8').split('\n')) {
     const s = /^service runtime\.v1\.(\w+)/.exec(line);
     if (s) service = s[1] as string;
     const r = /^rpc (\w+)\((\w+)\) returns \((stream )?(\w+)\)/.exec(line);

@@ -17,7 +17,7 @@ export const protobufFileName = "api.proto";
  * Written for Berth from the published CRI v1 wire contract (Kubernetes 1.36):
  * every service, method, message, field name, number, type and enum value here
  * is part of that contract and must not change. test/unit/proto-contract.test.ts
- * checks this file against ../shared/cri-api/cri-v1.36.fields.tsv.
+ * checks this file against test/fixtures/cri-api/cri-v1.36.fields.tsv.
  *
  * Conventions the contract relies on (see docs/architecture.md):
  * - timestamps named *_at are nanoseconds since the epoch (int64);
