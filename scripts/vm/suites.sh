@@ -1,0 +1,15 @@
+# The guest test subsets (sourced by run.sh). Paths are relative to the repo.
+# test/v2/ is outside the host's test/integration/*.test.ts glob on purpose:
+# these tests need a cgroup v2 host with systemd as PID 1 — the guest.
+
+# CI's stage (scripts/test.sh): one pod, one container, stats, update, OOM,
+# cleanup — for both drivers.
+SMOKE_FILES=(test/v2/lifecycle.test.ts test/v2/oom.test.ts)
+
+# `npm run test:v2`: everything that runs on the plain image …
+FULL_FILES=(
+  test/v2/lifecycle.test.ts
+  test/v2/oom.test.ts
+)
+# … and, in a second boot with Debian's apparmor package installed:
+APPARMOR_FILES=()
