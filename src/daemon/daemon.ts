@@ -19,6 +19,7 @@ import { statsSource } from './stats-adapter.js';
 import { containerHandlers } from '../cri/container-service.js';
 import { ContainerEvents } from '../cri/container-events.js';
 import { statsHandlers } from '../cri/stats-service.js';
+import { DEFAULT_BATCH_LIMITS, listStreamHandlers } from '../cri/list-streams.js';
 import { ContainerManager } from '../container/manager.js';
 import { readHostFacts } from '../container/host-facts.js';
 import { specPreparer } from '../container/prepare-spec.js';
@@ -132,6 +133,8 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
       cleanups.push(() => streaming.close());
       Object.assign(handlers, streamServiceHandlers({ server: streaming, backend: streamBackend }));
     }
+    // Stream* (CRI 1.36) from the List* above; batches stay well inside the message limit.
+    Object.assign(handlers, listStreamHandlers(handlers, { ...DEFAULT_BATCH_LIMITS, maxBytes: Math.min(DEFAULT_BATCH_LIMITS.maxBytes, config.grpc.max_msg_size / 4) }));
     const server: RunningServer = await startGrpcServer({
       socketPath,
       handlers,
