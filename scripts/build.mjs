@@ -26,6 +26,17 @@ await build({
   format: 'esm',
   banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
 });
+// Metrics and tracing (prom-client, the OpenTelemetry SDK): bundles of their own beside
+// berthd, imported only when [metrics] / [tracing] ask for them (src/observe/load-impl.ts).
+for (const name of ['metrics']) {
+  await build({
+    ...common,
+    entryPoints: { [`observe-${name}`]: `src/observe/${name}-impl.ts` },
+    outdir: 'dist',
+    format: 'esm',
+    banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
+  });
+}
 // Each CLI: the bundle in dist/lib/, started by a small launcher that uses V8's code cache.
 for (const name of ['berthctl', 'berth']) {
   await build({ ...common, entryPoints: [`src/cli/${name}/main.ts`], outfile: `dist/lib/${name}.cjs`, format: 'cjs' });

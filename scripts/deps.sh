@@ -7,9 +7,11 @@ set -euo pipefail
 # gcc + libc6-dev build berthd's small C helper (native/berth-stream.c) at install.
 RUNTIME_PKGS=(libatomic1 runc crun conmon containernetworking-plugins catatonit iproute2 iptables util-linux tar zstd criu attr gcc libc6-dev)
 # zsh: the completion tests check the generated zsh script.
+# prometheus: scrapes berthd in test/integration/observe-metrics.test.ts.
 # qemu-system-x86 … e2fsprogs: build and boot the cgroup-v2 test guest (scripts/vm/).
 TEST_PKGS=(docker-registry busybox-static apache2-utils openssl containerd protobuf-compiler hyperfine zsh
-  qemu-system-x86 qemu-utils debootstrap e2fsprogs)
+  qemu-system-x86 qemu-utils debootstrap e2fsprogs
+  prometheus)
 
 pkgs=("${RUNTIME_PKGS[@]}")
 [[ "${1:-}" == "--test" ]] && pkgs+=("${TEST_PKGS[@]}")

@@ -34,6 +34,19 @@ export interface GrpcServerOptions {
   handlers: Handlers;
   maxMessageSize: number;
   log: Logger;
+  /** Metrics, traces, timeline (src/observe): told of each call; absent: nothing is done per call. */
+  observer?: CallObserver;
+}
+
+/** Sees each decoded call begin and end; the handler runs inside `run` (the call's async context). */
+export interface CallObserver {
+  begin(method: MethodName, headers: Headers, req: unknown): CallScope | undefined;
+}
+
+export interface CallScope {
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** After the answer was sent (`res` undefined when the call failed). */
+  end(code: Code, message: string, res: unknown): void;
 }
 
 export interface RunningServer {
@@ -173,17 +186,21 @@ async function dispatch(stream: H2ServerStream, route: Route, body: Buffer, ctx:
     }
     stream.end(statusTrailers(code, message));
   };
+  const scope = opts.observer?.begin(route.name, stream.headers, req);
   try {
-    const res = await route.handler!(req, ctx, send);
+    const call = (): Promise<unknown> => route.handler!(req, ctx, send);
+    const res = await (scope ? scope.run(call) : call());
     if (!route.def.serverStream) send(res);
     opts.log.debug('rpc', { method: route.name, ms: msSince(started) });
     finish(Code.OK, '');
+    scope?.end(Code.OK, '', res);
   } catch (e) {
     const status = toStatus(e);
     if (!ctx.signal.aborted || status.code !== Code.Cancelled) {
       opts.log.warn('rpc failed', { method: route.name, code: Code[status.code], error: status.details, ms: msSince(started) });
     }
     finish(status.code, status.details);
+    scope?.end(status.code, status.details, undefined);
   }
 }
 

@@ -160,6 +160,9 @@ export function checkValue(spec: FieldSpec, v: unknown): string | undefined {
     case 'int':
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) return 'must be an integer';
       break;
+    case 'number':
+      if (typeof v !== 'number' || !Number.isFinite(v)) return 'must be a number';
+      break;
     case 'string[]':
       if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return 'must be a list of strings';
       break;

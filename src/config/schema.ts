@@ -42,12 +42,14 @@ export interface BerthConfig {
   streaming: { address: string; port: number; idle_timeout: string };
   log: { level: LogLevel };
   pod: { shm_size: string };
+  metrics: { enabled: boolean; listen: string; allow_remote: boolean };
+  tracing: { endpoint: string; sampling_rate: number };
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type FieldType = 'string' | 'bool' | 'int' | 'string[]' | 'duration';
+export type FieldType = 'string' | 'bool' | 'int' | 'number' | 'string[]' | 'duration';
 
 export interface FieldSpec {
   type: FieldType;
@@ -106,6 +108,23 @@ export const SECTIONS: Record<string, Record<string, FieldSpec>> = {
   pod: {
     shm_size: { type: 'string', doc: 'Size of each pod\'s /dev/shm tmpfs (a quantity: 64Mi, 1Gi, 67108864)', check: checkQuantity },
   },
+  metrics: {
+    enabled: { type: 'bool', doc: 'Serve Prometheus metrics over HTTP at http://<listen>/metrics (never on the CRI socket)' },
+    listen: { type: 'string', doc: 'host:port of the metrics listener', check: checkHostPort },
+    allow_remote: { type: 'bool', doc: 'Allow a listen address other than loopback (metrics name images, methods and errors: expose them deliberately)' },
+  },
+  tracing: {
+    endpoint: {
+      type: 'string',
+      doc: 'OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces; "" turns tracing off (the SDK is then never loaded)',
+      check: (v) => (v === '' || (typeof v === 'string' && /^https?:\/\/[^/]+/.test(v)) ? undefined : 'must be "" or an http(s):// URL'),
+    },
+    sampling_rate: {
+      type: 'number',
+      doc: 'Share of calls traced when the caller sent no sampled traceparent (0..1); a caller\'s sampled flag is followed',
+      check: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'must be a number from 0 to 1'),
+    },
+  },
 };
 
 /** Tables of named entries: section.table.<name>.key. */
@@ -151,7 +170,15 @@ export function defaultConfig(): BerthConfig {
     streaming: { address: '127.0.0.1', port: 0, idle_timeout: '4h' },
     log: { level: 'info' },
     pod: { shm_size: '64Mi' },
+    metrics: { enabled: false, listen: '127.0.0.1:9537', allow_remote: false },
+    tracing: { endpoint: '', sampling_rate: 1 },
   };
+}
+
+function checkHostPort(v: unknown): string | undefined {
+  if (typeof v !== 'string') return 'must be host:port';
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(v);
+  return m && Number(m[2]) <= 65535 ? undefined : 'must be host:port, e.g. 127.0.0.1:9537 or [::1]:9537';
 }
 
 function positive(v: unknown): string | undefined {

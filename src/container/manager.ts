@@ -17,6 +17,7 @@ import { failpoint } from '../util/failpoint.js';
 import { checkArgv, pathInside } from '../util/path-checks.js';
 import { checkContainerStrings } from './config-checks.js';
 import { StepTimer } from '../util/step-timer.js';
+import { phase } from '../observe/op.js';
 import type { Logger } from '../util/log.js';
 import type { ImageLookup, ImageView, PodLookup, PodView } from './deps.js';
 import { execSync, type ExecSyncResult } from './exec-sync.js';
@@ -258,7 +259,7 @@ export class ContainerManager {
       // Taken before the start: a process that exits at once must not look finished before it started.
       const startedAt = nowNs();
       try {
-        await this.o.runtimeFor(rec.runtimeHandler).start(id);
+        await phase('runtime start', this.o.runtimeFor(rec.runtimeHandler).start(id));
         failpoint('container.start.after-runc');
       } catch (e) {
         // The container may have exited at once; its exit file tells.

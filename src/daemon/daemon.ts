@@ -32,6 +32,7 @@ import { VERSION } from '../version.js';
 import { createStreamingServer } from '../stream/server.js';
 import { streamServiceHandlers } from '../cri/stream-service.js';
 import { streamBackendOf } from './stream-backend.js';
+import { Observer } from '../observe/observer.js';
 
 /**
  * Containers still running when their pod is stopped "must be forcibly
@@ -58,6 +59,9 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
       const file = await installDefaultNetwork(config.network.conf_dir, config.network.default_subnet);
       if (file) log.info('installed default CNI network', { file });
     }
+    // Metrics, traces, timelines: loads prom-client / the OpenTelemetry SDK only when configured.
+    const observer = await Observer.create(config, log, VERSION);
+    cleanups.push(() => observer.close());
     const network = new NetworkWatch(config.network.conf_dir, config.network.bin_dirs);
     await network.start();
     cleanups.push(() => network.close());
@@ -100,7 +104,10 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
         whenSeccompUnset: { seccompDefault: config.runtime.seccomp_use_default_when_empty, noNewPrivsDefault: config.runtime.no_new_privs_when_empty },
         pidOf: (id) => containers.get(id)?.pid,
       }),
-      onChange: (rec, kind) => events.publish(rec, kind),
+      onChange: (rec, kind) => {
+        events.publish(rec, kind);
+        observer.containerChanged(rec, kind);
+      },
       ociResources: (linux) => buildResources(linux, { cgroupV2: host.cgroupV2, swapController: host.swapController ?? false, hugetlbController: host.hugetlbController ?? false }),
       log,
     });
@@ -135,9 +142,12 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     }
     // Stream* (CRI 1.36) from the List* above; batches stay well inside the message limit.
     Object.assign(handlers, listStreamHandlers(handlers, { ...DEFAULT_BATCH_LIMITS, maxBytes: Math.min(DEFAULT_BATCH_LIMITS.maxBytes, config.grpc.max_msg_size / 4) }));
+    observer.attach({ pods, containers });
+    observer.decorate(handlers);
     const server: RunningServer = await startGrpcServer({
       socketPath,
       handlers,
+      observer,
       maxMessageSize: config.grpc.max_msg_size,
       log,
     });

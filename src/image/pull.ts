@@ -9,6 +9,7 @@ import type { ContentStore } from './content-store.js';
 import type { ImageLayerRef } from './image-store.js';
 import type { LayerStore } from './layer-store.js';
 import type { PullTracker } from './pull-progress.js';
+import { phase } from '../observe/op.js';
 import { chainIds, choosePlatform, parseConfig, parseManifest, type ImageConfigFile, type Platform } from './manifest.js';
 import { formatReference, type ImageReference } from './reference.js';
 import type { Credentials } from './registry/credentials.js';
@@ -65,8 +66,10 @@ export async function pullImage(deps: PullDeps, ref: ImageReference, creds: Cred
 
   // Settle every layer before answering, so a failed pull leaves no work running behind it.
   const settled = await Promise.allSettled(
-    layers.map((l, i) =>
-      deps.layers.ensure(chain[i] as string, {
+    layers.map((l, i) => {
+      // A phase per layer (traces, timeline); its bytes are what left the digest verifier.
+      const attrs = { digest: l.digest, size: l.size, bytes: 0 };
+      return phase('layer', deps.layers.ensure(chain[i] as string, {
         digest: l.digest,
         size: l.size,
         diffId: diffIds[i] as string,
@@ -77,13 +80,16 @@ export async function pullImage(deps: PullDeps, ref: ImageReference, creds: Cred
           tracker?.opened(i);
           return body;
         },
-        ...(tracker ? { onBytes: (n: number) => tracker.bytes(i, n) } : {}),
+        onBytes: (n: number) => {
+          attrs.bytes += n;
+          tracker?.bytes(i, n);
+        },
         ...(signal ? { signal } : {}),
       }).then((rec) => {
         tracker?.layerDone(i);
         return rec;
-      }),
-    ),
+      }), { attrs });
+    }),
   );
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;

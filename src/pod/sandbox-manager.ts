@@ -12,6 +12,7 @@ import { failpoint } from '../util/failpoint.js';
 import type { Logger } from '../util/log.js';
 import { parseQuantity } from '../util/quantity.js';
 import { ensureDir } from '../store/atomic-file.js';
+import { phase } from '../observe/op.js';
 import { addNetwork, cniIpRanges, delNetwork, podCniArgs, podIpsFromResult, type AttachmentRequest } from './cni/network-setup.js';
 import type { NetworkWatch } from './cni/network-watch.js';
 import { mountTmpfs, unmountAll } from './mounts.js';
@@ -495,10 +496,11 @@ export class SandboxManager {
 }
 
 /** Records how long `p` took under `name`. */
+/** Also a phase of the current call (metrics, traces, timeline: src/observe/op.ts). */
 async function timed<T>(ms: Record<string, number>, name: string, p: Promise<T>): Promise<T> {
   const t = performance.now();
   try {
-    return await p;
+    return await phase(name, p);
   } finally {
     ms[name] = Math.round((performance.now() - t) * 10) / 10;
   }

@@ -3,6 +3,7 @@
 // --state, because what a pod holds outside berthd can outlive a reboot
 // (host-local keeps IP allocations on disk): after a reboot the record is
 // how berthd knows to run CNI DEL and report the pod NOTREADY.
+import type { TimelineEntry } from '../observe/timeline.js';
 import { join } from 'node:path';
 import { RecordStore } from '../store/record-store.js';
 import type { CniNetworkList } from './cni/network-config.js';
@@ -81,6 +82,8 @@ export interface PodRecord {
   infra?: InfraRecord;
   /** Why the pod is not ready, when something failed. */
   error?: string;
+  /** What happened to the pod and its containers, bounded (src/observe/timeline.ts; written by the observer). */
+  timeline?: TimelineEntry[];
 }
 
 export class SandboxStore {

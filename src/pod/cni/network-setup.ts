@@ -6,6 +6,7 @@ import { BerthError, Code } from '../../util/errors.js';
 import { parseQuantity } from '../../util/quantity.js';
 import { execPlugin, type CniInvocation } from './plugin-exec.js';
 import { findPlugin, type CniNetworkList, type CniPluginConf } from './network-config.js';
+import { phase } from '../../observe/op.js';
 
 export interface CniPortMapping {
   hostPort: number;
@@ -154,8 +155,11 @@ export async function addNetwork(req: AttachmentRequest): Promise<unknown> {
   let prev: unknown;
   for (const p of req.list.plugins) {
     if (isNoopPlugin(p, req.runtimeConfig)) continue;
-    const path = await pluginPath(p.type, req.binDirs);
-    const res = await execPlugin(invocation(req, 'ADD', path, pluginConfig(req.list, p, req.runtimeConfig, prev)));
+    const res = await phase(
+      `cni/${p.type}`,
+      async () => execPlugin(invocation(req, 'ADD', await pluginPath(p.type, req.binDirs), pluginConfig(req.list, p, req.runtimeConfig, prev))),
+      { parent: 'cni', attrs: { plugin: p.type } },
+    );
     if (res !== undefined) prev = res;
   }
   return prev;
