@@ -11,11 +11,13 @@
 //       fd 3 gets "started <pid>\n", then "exit <code>\n" (128+signal); a
 //       runtime failure is "failed <status>\n" with the runtime's message on
 //       stderr.
-//   attach <dir> <half-close 0|1>
+//   attach <dir> <at stdin EOF: 0 keep | 1 half-close | 2 detach>
 //       Connects to conmon's SOCK_SEQPACKET attach socket <dir>/attach
 //       ("connected\n" on fd 3, else exit 2 with the reason on stderr):
-//       stdin → packets; packets tagged 2/3 → fd 1/2; stdin EOF → shutdown
-//       (SHUT_WR) when asked (conmon then closes a stdin_once container's stdin).
+//       stdin → packets; packets tagged 2/3 → fd 1/2. At stdin EOF: 1 shuts
+//       the socket down for writing (conmon then closes a stdin_once
+//       container's stdin) and relays output until conmon closes; 2 relays
+//       what output is already queued and exits (the client detached).
 //   dial <netns path | -> <port>
 //       Joins the network namespace, connects to 127.0.0.1:<port>, else
 //       [::1]:<port> ("connected\n" on fd 3), and copies both ways with
@@ -429,8 +431,9 @@ static int cmd_exec(int argc, char **argv) {
 /* ---------- attach ---------- */
 
 static int cmd_attach(int argc, char **argv) {
-  if (argc != 4) die(64, "usage: attach <dir> <half-close 0|1>");
+  if (argc != 4) die(64, "usage: attach <dir> <at-stdin-eof 0|1|2>");
   int half_close = strcmp(argv[3], "1") == 0;
+  int detach_at_eof = strcmp(argv[3], "2") == 0;
   signal(SIGPIPE, SIG_IGN);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // sun_path holds 108 bytes; the bundle path is longer: connect relative to it.
@@ -465,6 +468,15 @@ static int cmd_attach(int argc, char **argv) {
       if (n <= 0) {
         stdin_open = 0;
         if (half_close) shutdown(s, SHUT_WR);
+        if (detach_at_eof) {
+          /* What conmon already sent is the client's; then let go. */
+          ssize_t m;
+          while ((m = recv(s, pkt, BUF + 1, MSG_DONTWAIT)) > 0) {
+            int fd = pkt[0] == 2 ? 1 : pkt[0] == 3 ? 2 : -1;
+            if (fd > 0 && m > 1 && write_all(fd, pkt + 1, (size_t)m - 1) < 0) break;
+          }
+          return 0;
+        }
       } else if (send(s, pkt, (size_t)n, 0) < 0) {
         return 0;
       }

@@ -3,11 +3,15 @@
 // stdout/stderr) and its ctl fifo for resize ("1 <height> <width>\n").
 // stdin_once is conmon's: created without --leave-stdin-open, it closes the
 // container's stdin when an attached client's socket ends (EOF or detach).
+// When the client ends its stdin, the session ends with it (as containerd
+// and CRI-O do: `echo cmd | crictl attach -i` returns) unless the container
+// is stdin_once without a terminal: then its stdin is closed and the output
+// is relayed until it exits.
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { helperConnected, spawnAttachHelper } from '../oci/stream-helper.js';
+import { helperConnected, spawnAttachHelper, type AtStdinEnd } from '../oci/stream-helper.js';
 import type { AttachSession, TerminalSize } from '../stream/backend.js';
 import { errnoCode } from '../util/errors.js';
 
@@ -18,14 +22,20 @@ export interface AttachTarget {
   bundle: string;
   /** The container was created with a terminal (ContainerConfig.tty). */
   tty: boolean;
+  /** ContainerConfig.stdin_once: the first attach's end of stdin closes the container's stdin. */
+  stdinOnce: boolean;
+}
+
+/** Pure: what the end of the client's stdin means for this attach. */
+export function atStdinEnd(t: Pick<AttachTarget, 'tty' | 'stdinOnce'>, clientHasStdin: boolean): AtStdinEnd {
+  if (!clientHasStdin) return 'keep';
+  return t.stdinOnce && !t.tty ? 'half-close' : 'detach';
 }
 
 /** Resolves when the container exits (conmon closes the socket) or the session aborts (detach). */
 export async function attachContainer(t: AttachTarget, s: AttachSession): Promise<void> {
-  // Half-close only for a client that sends stdin and ends it (as CRI-O: not
-  // with a terminal, where EOF is a character); a client that never had stdin
-  // must not close a stdin_once container's input.
-  const h = spawnAttachHelper(t.helper, t.bundle, !t.tty && !!s.stdin, !!s.stdin);
+  // A client that never had stdin must not close a stdin_once container's input.
+  const h = spawnAttachHelper(t.helper, t.bundle, atStdinEnd(t, !!s.stdin), !!s.stdin);
   const detach = (): void => void h.child.kill('SIGKILL');
   s.signal.addEventListener('abort', detach, { once: true });
   if (s.signal.aborted) detach();

@@ -38,7 +38,8 @@ export function streamBackendOf(deps: { containers: ContainerManager; pods: Sand
     },
     async attach(s) {
       const rec = running(s.containerId);
-      const target = { helper: await streamHelperPath(), containerId: rec.id, bundle: containers.pathsOf(rec.id).bundle, tty: containers.configOf(rec).tty };
+      const config = containers.configOf(rec);
+      const target = { helper: await streamHelperPath(), containerId: rec.id, bundle: containers.pathsOf(rec.id).bundle, tty: config.tty, stdinOnce: config.stdinOnce };
       return attachContainer(target, s);
     },
     async portForward(s) {

@@ -75,9 +75,19 @@ export interface ConnectedHelper {
   stderr: Readable;
 }
 
-/** conmon's attach socket in `dir`; stdin EOF half-closes the socket when `halfClose`. */
-export function spawnAttachHelper(helper: string, dir: string, halfClose: boolean, withStdin: boolean): ConnectedHelper {
-  return connected(spawn(helper, ['attach', dir, halfClose ? '1' : '0'], { stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] }));
+/**
+ * What the attach helper does when the client's stdin ends: nothing (`keep`),
+ * half-close the socket so conmon closes a stdin_once container's stdin and
+ * relay output to the end (`half-close`), or relay what is queued and exit
+ * (`detach`).
+ */
+export type AtStdinEnd = 'keep' | 'half-close' | 'detach';
+
+const AT_STDIN_END: Record<AtStdinEnd, string> = { keep: '0', 'half-close': '1', detach: '2' };
+
+/** conmon's attach socket in `dir`. */
+export function spawnAttachHelper(helper: string, dir: string, atStdinEnd: AtStdinEnd, withStdin: boolean): ConnectedHelper {
+  return connected(spawn(helper, ['attach', dir, AT_STDIN_END[atStdinEnd]], { stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] }));
 }
 
 /** One TCP connection to 127.0.0.1/[::1]:port inside the network namespace pinned at `netns`. */

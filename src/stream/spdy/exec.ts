@@ -37,15 +37,16 @@ export async function serveSpdyExec(
   });
   if (!streams) return;
 
-  // Directions the server never uses are closed at once; input nobody reads is drained.
-  streams.stdin?.end();
+  // Input nobody reads is drained. The server's own side of stdin and resize
+  // stays open until the session ends: client-go's executor reads its stdin
+  // stream and, when the server ends it, ends its stdin too (an empty FIN
+  // frame), so input typed or piped later would never be sent.
   for (const s of [streams.error, streams.stdout, streams.stderr]) s?.resume();
   let resize: ResizeQueue | undefined;
   if (streams.resize) {
     const queue = (resize = new ResizeQueue());
     const decoder = new ResizeDecoder();
     streams.resize.on('data', (chunk: Buffer) => decoder.push(chunk).forEach((s) => queue.push(s)));
-    streams.resize.end();
   }
 
   const outcome = await runSession(
@@ -65,6 +66,8 @@ export async function serveSpdyExec(
     if (report.length) streams.error.write(report);
     await finish(streams.error);
   }
+  // Every stream ends with the session (the connection's close resets what is left).
+  await Promise.all([finish(streams.stdin), finish(streams.resize)]);
   conn.close();
 }
 
