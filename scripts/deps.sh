@@ -9,9 +9,14 @@ RUNTIME_PKGS=(libatomic1 runc crun conmon containernetworking-plugins catatonit 
 # zsh: the completion tests check the generated zsh script.
 # prometheus: scrapes berthd in test/integration/observe-metrics.test.ts.
 # qemu-system-x86 … e2fsprogs: build and boot the cgroup-v2 test guest (scripts/vm/).
+# golang-go … python3-protobuf: the third-party clients of test/clients/ (Go in GOPATH
+# mode against Debian's grpc, spdystream and golang/protobuf 1.3 with its protoc-gen-go;
+# Debian's python3 with grpcio), built offline at test time.
 TEST_PKGS=(docker-registry busybox-static apache2-utils openssl containerd protobuf-compiler hyperfine zsh
   qemu-system-x86 qemu-utils debootstrap e2fsprogs
-  prometheus)
+  prometheus
+  golang-go golang-google-grpc-dev golang-github-docker-spdystream-dev golang-github-golang-protobuf-1-3-dev
+  python3 python3-grpcio python3-protobuf)
 
 pkgs=("${RUNTIME_PKGS[@]}")
 [[ "${1:-}" == "--test" ]] && pkgs+=("${TEST_PKGS[@]}")
