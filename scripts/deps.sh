@@ -7,7 +7,7 @@ set -euo pipefail
 # gcc + libc6-dev build berthd's small C helper (native/berth-stream.c) at install.
 RUNTIME_PKGS=(libatomic1 runc crun conmon containernetworking-plugins catatonit iproute2 iptables util-linux tar zstd criu attr gcc libc6-dev)
 # zsh: the completion tests check the generated zsh script.
-# prometheus: scrapes berthd in test/integration/observe-metrics.test.ts.
+# prometheus: scrapes berthd in test/integration/observe-metrics.test.ts; promtool lints `berthctl stats --metrics`.
 # qemu-system-x86 … e2fsprogs: build and boot the cgroup-v2 test guest (scripts/vm/).
 # golang-go … python3-protobuf: the third-party clients of test/clients/ (Go in GOPATH
 # mode against Debian's grpc, spdystream and golang/protobuf 1.3 with its protoc-gen-go;

@@ -21,6 +21,8 @@ export interface StatsContainer {
   cgroupPath: string;
   /** Overlay upper dir (the writable layer); "" when none. */
   upperDir: string;
+  /** The image as the client named it (the metrics' "image" label); "" when unknown. */
+  image?: string;
   /** FilesystemIdentifier.mountpoint of the writable layer: the directory holding the layers (e.g. <root>/containers), matched by the kubelet against ImageFsInfo. */
   layerMountpoint: string;
 }

@@ -19,6 +19,7 @@ import { statsSource } from './stats-adapter.js';
 import { containerHandlers } from '../cri/container-service.js';
 import { ContainerEvents } from '../cri/container-events.js';
 import { statsHandlers } from '../cri/stats-service.js';
+import { metricsHandlers } from '../cri/metrics-service.js';
 import { DEFAULT_BATCH_LIMITS, listStreamHandlers } from '../cri/list-streams.js';
 import { ContainerManager } from '../container/manager.js';
 import { readHostFacts } from '../container/host-facts.js';
@@ -133,6 +134,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     Object.assign(handlers, events.handlers());
     const collector = new StatsCollector();
     Object.assign(handlers, statsHandlers(statsSource(containers, pods, containerDirs(config.storage.root, config.storage.state).layers), collector, { log }));
+    Object.assign(handlers, metricsHandlers(statsSource(containers, pods, containerDirs(config.storage.root, config.storage.state).layers), collector, { log }));
     // Streaming (exec/attach/port-forward): on as soon as stream-backend.ts returns a backend.
     const streamBackend = streamBackendOf({ containers, pods });
     if (streamBackend) {

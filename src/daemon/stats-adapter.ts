@@ -18,6 +18,7 @@ export function statsSource(containers: ContainerManager, pods: SandboxManager, 
           cgroupPath: r.cgroupsPath,
           upperDir: containers.pathsOf(r.id).upper,
           layerMountpoint: layersDir,
+          image: r.imageSpec,
         };
       }),
     pods: () =>

@@ -17,6 +17,7 @@ Options:
   --all, -a                  Show all containers (default shows just running)
   --id value                 Filter by container id
   --label value              Filter by key=value label (may be repeated)
+  --metrics                  Print the pods' cAdvisor-compatible metrics (ListPodSandboxMetrics) in Prometheus text format
   --output value, -o value   Output format, One of: json|yaml|table
   --pod value, -p value      Filter by pod id
   --seconds value, -s value  Sample duration for CPU usage in seconds (default: 1)
@@ -28,7 +29,17 @@ Options:
       id: { kind: 'string' },
       pod: { kind: 'string', short: 'p' },
       label: { kind: 'strings' },
+      metrics: { kind: 'bool' },
     });
+    if (flags.metrics === true) {
+      if (positional.length > 0 || flags.id || flags.pod || (flags.label as string[] | undefined)?.length) throw new UsageError('stats --metrics lists every pod: it takes no ID or filter');
+      const { printPrometheus } = await import('./metricsp.js');
+      try {
+        return await printPrometheus(ctx);
+      } catch (e) {
+        throw new Error(`get pod metrics: ${(e as Error).message}`);
+      }
+    }
     if (positional.length > 1) throw new UsageError('stats: at most one ID');
     const filter = {
       id: (flags.id as string | undefined) || positional[0] || '',
