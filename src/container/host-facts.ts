@@ -1,16 +1,16 @@
 // Facts about this host that shape every container spec, read once at
 // start-up: capabilities berthd holds, whether it may lower oom_score_adj,
-// cgroup version and controllers, LSMs, kernel, what the OCI runtime supports.
+// cgroup version and controllers, LSMs, kernel.
 import { access, readFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import { pathExists } from '../util/fs-exists.js';
-import { runTool } from '../util/run-tool.js';
 import { goArch, parseKernelVersion } from './seccomp-profile.js';
 import { capabilitiesFromMask, type HostFacts } from './spec.js';
 
 const CAP_SYS_RESOURCE = 'CAP_SYS_RESOURCE';
 
-export async function readHostFacts(runtimePath: string | undefined): Promise<HostFacts> {
+/** `rroSupported`: the default handler's probe (runtime-features.ts); specs override it per handler. */
+export async function readHostFacts(rroSupported: boolean): Promise<HostFacts> {
   const status = await readFile('/proc/self/status', 'utf8');
   const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
   const capabilities = capabilitiesFromMask(capEff);
@@ -26,19 +26,8 @@ export async function readHostFacts(runtimePath: string | undefined): Promise<Ho
     kernel: parseKernelVersion(release()),
     hostname: hostname(),
     capabilities,
-    rroSupported: runtimePath ? await runtimeSupports(runtimePath, 'rro') : false,
+    rroSupported,
     swapController: cgroupV2 ? true : await pathExists('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
     hugetlbController: cgroupV2 ? (await readFile('/sys/fs/cgroup/cgroup.controllers', 'utf8').catch(() => '')).includes('hugetlb') : await pathExists('/sys/fs/cgroup/hugetlb'),
   };
-}
-
-/** `<runtime> features` lists the mount options it knows (runc ≥ 1.1). */
-async function runtimeSupports(runtimePath: string, mountOption: string): Promise<boolean> {
-  try {
-    const r = await runTool({ layer: 'runtime', cmd: runtimePath, args: ['features'], timeoutMs: 5000 });
-    const features = JSON.parse(r.stdout) as { mountOptions?: string[] };
-    return features.mountOptions?.includes(mountOption) ?? false;
-  } catch {
-    return false;
-  }
 }

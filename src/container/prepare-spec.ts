@@ -6,6 +6,7 @@
 import { lstat, mkdir, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerConfig, Device } from '../api/gen/api.js';
+import type { HandlerFeatures } from '../oci/runtime-features.js';
 import { BerthError, Code, errnoCode, errorMessage, invalidArgument } from '../util/errors.js';
 
 import type { PrepareSpec, PreparedSpec } from './manager.js';
@@ -22,6 +23,8 @@ export interface SpecEnvironment {
   whenSeccompUnset: { seccompDefault: boolean; noNewPrivsDefault: boolean };
   /** The pid of a container in this daemon, for NamespaceMode TARGET. */
   pidOf(containerId: string): number | undefined;
+  /** What the pod's runtime handler supports (Status advertises the same); default: env.host's rroSupported. */
+  handlerFeatures?(handler: string): HandlerFeatures;
 }
 
 export function specPreparer(env: SpecEnvironment): PrepareSpec {
@@ -57,7 +60,7 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
       namespaces: { ...pod.namespaces, targetPid },
       podFiles: pod.files,
       cgroupsPath,
-      host: env.host,
+      host: env.handlerFeatures ? { ...env.host, rroSupported: env.handlerFeatures(pod.runtimeHandler).recursiveReadOnlyMounts } : env.host,
       seccomp,
       forceNoNewPrivs: policy.forceNoNewPrivs,
       devices,

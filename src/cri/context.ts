@@ -14,6 +14,8 @@ export interface CriContext {
   network: NetworkWatch;
   /** Resolved at start-up; undefined when the binary was not found. */
   binaries: { runtime: string | undefined; conmon: string | undefined };
+  /** Every configured runtime handler with what it supports on this host (Status.runtime_handlers). */
+  runtimeHandlers(): readonly { name: string; features: { recursiveReadOnlyMounts: boolean; userNamespaces: boolean } }[];
   /** Set by UpdateRuntimeConfig. */
   runtimeConfig: { podCidr: string };
 }

@@ -1,6 +1,6 @@
 // Version, Status, RuntimeConfig and UpdateRuntimeConfig: what the kubelet
 // asks first and then polls, answered from memory.
-import { CgroupDriver, type RuntimeCondition } from '../api/gen/api.js';
+import { CgroupDriver, type RuntimeCondition, type RuntimeHandler } from '../api/gen/api.js';
 import type { Handlers } from '../api/server.js';
 import { invalidArgument } from '../util/errors.js';
 import type { CriContext } from './context.js';
@@ -32,7 +32,14 @@ export function runtimeInfoHandlers(ctx: CriContext): Pick<Handlers, 'Version' |
         info.cniconfig = JSON.stringify(net.network ? { file: net.network.file, config: net.network.list } : { error: net.message });
         info.runtimeBinaries = JSON.stringify(ctx.binaries);
       }
-      return { status: { conditions }, info, runtimeHandlers: [], features: undefined };
+      return {
+        status: { conditions },
+        info,
+        runtimeHandlers: runtimeHandlers(ctx),
+        // Strict (only the image user's primary group and the pod's supplemental groups) is
+        // honoured by container/user.ts; user namespaces on host-network pods are not.
+        features: { supplementalGroupsPolicy: true, userNamespacesHostNetwork: false },
+      };
     },
 
     RuntimeConfig: async () => ({
@@ -51,6 +58,20 @@ export function runtimeInfoHandlers(ctx: CriContext): Pick<Handlers, 'Version' |
       return {};
     },
   };
+}
+
+/**
+ * Every configured handler, and the default one again under the empty name
+ * (the kubelet looks a pod without RuntimeClass up as ""), each with what it
+ * supports on this host: what a create with that handler accepts.
+ */
+function runtimeHandlers(ctx: CriContext): RuntimeHandler[] {
+  const all = ctx.runtimeHandlers().map((h) => ({
+    name: h.name,
+    features: { recursiveReadOnlyMounts: h.features.recursiveReadOnlyMounts, userNamespaces: h.features.userNamespaces },
+  }));
+  const dflt = all.find((h) => h.name === ctx.config.runtime.default_handler);
+  return dflt ? [{ name: '', features: { ...dflt.features } }, ...all] : all;
 }
 
 function runtimeCondition(ctx: CriContext): RuntimeCondition {

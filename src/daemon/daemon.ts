@@ -16,7 +16,7 @@ import { socketPathOf } from '../client/cri-client.js';
 import type { Logger } from '../util/log.js';
 import { acquirePidLock } from './pid-lock.js';
 import { statsSource } from './stats-adapter.js';
-import { containerHandlers } from '../cri/container-service.js';
+import { containerHandlers, podContainerStatuses } from '../cri/container-service.js';
 import { ContainerEvents } from '../cri/container-events.js';
 import { statsHandlers } from '../cri/stats-service.js';
 import { metricsHandlers } from '../cri/metrics-service.js';
@@ -67,6 +67,12 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     await network.start();
     cleanups.push(() => network.close());
 
+    const images = new Images({ config, log });
+    await images.init();
+    const warmer = CgroupWarmer.forSelf(await readFile('/proc/self/cgroup', 'utf8').catch(() => ''));
+    cleanups.push(() => warmer.close());
+    log.debug('cgroup migration warmer', { active: warmer.active });
+    const runtimes = await RuntimeRegistry.create(config, warmer);
     const handler = config.runtime.handlers[config.runtime.default_handler];
     const ctx: CriContext = {
       config,
@@ -79,19 +85,14 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
         conmon: await resolveBinary(config.runtime.conmon_path),
       },
       runtimeConfig: { podCidr: '' },
+      runtimeHandlers: () => runtimes.handlers(),
     };
-    const images = new Images({ config, log });
-    await images.init();
-    const warmer = CgroupWarmer.forSelf(await readFile('/proc/self/cgroup', 'utf8').catch(() => ''));
-    cleanups.push(() => warmer.close());
-    log.debug('cgroup migration warmer', { active: warmer.active });
-    const runtimes = await RuntimeRegistry.create(config, warmer);
     const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log, (h) => runtimes.get(h)) });
     await pods.init();
     cleanups.push(() => pods.close());
 
     const events = new ContainerEvents();
-    const host = await readHostFacts(ctx.binaries.runtime);
+    const host = await readHostFacts(runtimes.features('').recursiveReadOnlyMounts);
     const containers: ContainerManager = new ContainerManager({
       root: config.storage.root,
       state: config.storage.state,
@@ -104,6 +105,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
         cgroupDriver: config.runtime.cgroup_manager,
         whenSeccompUnset: { seccompDefault: config.runtime.seccomp_use_default_when_empty, noNewPrivsDefault: config.runtime.no_new_privs_when_empty },
         pidOf: (id) => containers.get(id)?.pid,
+        handlerFeatures: (h) => runtimes.features(h),
       }),
       onChange: (rec, kind) => {
         events.publish(rec, kind);
@@ -129,7 +131,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
 
     const handlers: Handlers = { ...runtimeInfoHandlers(ctx) };
     Object.assign(handlers, imageHandlers(images));
-    Object.assign(handlers, podHandlers(pods));
+    Object.assign(handlers, podHandlers(pods, (podId) => podContainerStatuses(containers, podId)));
     Object.assign(handlers, containerHandlers(containers));
     Object.assign(handlers, events.handlers());
     const collector = new StatsCollector();

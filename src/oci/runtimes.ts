@@ -1,23 +1,36 @@
 // OCI runtimes by handler name ([runtime.handlers.NAME]): one OciRuntime per
-// handler, its binary resolved once. An unknown handler is the caller's
-// InvalidArgument; a handler whose binary is missing fails when used.
+// handler, its binary resolved and its features probed once. An unknown
+// handler is the caller's InvalidArgument; a handler whose binary is missing
+// fails when used (and advertises no features).
 import type { BerthConfig } from '../config/schema.js';
 import { BerthError, Code, invalidArgument } from '../util/errors.js';
 import { resolveBinary } from './binaries.js';
 import type { CgroupWarmer } from './cgroup-warmer.js';
+import { NO_FEATURES, probeHandlerFeatures, type HandlerFeatures } from './runtime-features.js';
 import { OciRuntime } from './runtime.js';
+
+export interface HandlerInfo {
+  name: string;
+  /** Resolved binary; undefined when it was not found. */
+  path: string | undefined;
+  features: HandlerFeatures;
+}
 
 export class RuntimeRegistry {
   private readonly runtimes = new Map<string, OciRuntime>();
+  private readonly infos = new Map<string, HandlerInfo>();
 
   private constructor(private readonly config: BerthConfig) {}
 
   static async create(config: BerthConfig, warmer?: CgroupWarmer): Promise<RuntimeRegistry> {
     const reg = new RuntimeRegistry(config);
-    for (const [name, h] of Object.entries(config.runtime.handlers)) {
-      const path = await resolveBinary(h.path);
-      if (path) reg.runtimes.set(name, new OciRuntime({ name, path, root: h.root, warmer }));
-    }
+    await Promise.all(
+      Object.entries(config.runtime.handlers).map(async ([name, h]) => {
+        const path = await resolveBinary(h.path);
+        if (path) reg.runtimes.set(name, new OciRuntime({ name, path, root: h.root, warmer }));
+        reg.infos.set(name, { name, path, features: await probeHandlerFeatures(path) });
+      }),
+    );
     return reg;
   }
 
@@ -28,5 +41,15 @@ export class RuntimeRegistry {
     if (rt) return rt;
     if (!(name in this.config.runtime.handlers)) throw invalidArgument('cri', `runtime handler "${name}" is not configured`);
     throw new BerthError(Code.FailedPrecondition, 'runtime', `runtime handler "${name}": binary "${this.config.runtime.handlers[name]?.path}" not found`);
+  }
+
+  /** Features of a handler ("" = the default); none for an unknown handler. */
+  features(handler: string): HandlerFeatures {
+    return this.infos.get(handler || this.config.runtime.default_handler)?.features ?? NO_FEATURES;
+  }
+
+  /** Every configured handler in configuration order. */
+  handlers(): HandlerInfo[] {
+    return Object.keys(this.config.runtime.handlers).map((name) => this.infos.get(name) ?? { name, path: undefined, features: NO_FEATURES });
   }
 }

@@ -64,7 +64,7 @@ export function planPod(config: PodSandboxConfig | undefined, runtimeHandler: st
 
   const handler = runtimeHandler || ctx.defaultHandler;
   if (!ctx.handlers.includes(handler)) {
-    throw invalidArgument('cri', `runtime handler "${handler}" is not configured (have: ${ctx.handlers.join(', ')})`);
+    throw invalidArgument('cri', `runtime_handler: runtime handler "${handler}" is not configured (have: ${ctx.handlers.join(', ')})`);
   }
 
   const linux = config.linux;

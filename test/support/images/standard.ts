@@ -10,7 +10,7 @@ import type { BuiltImage, ImageConfigSpec, ImageSpec, LayerSpec } from './types.
 export const BUSYBOX_BIN = '/bin/busybox';
 export const CATATONIT_BIN = '/usr/bin/catatonit';
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-/** The named user in every busybox-based image. */
+/** The named user in every busybox-based image; /etc/group also lists it in berthextra (gid 2000), which only SupplementalGroupsPolicy Merge adds. */
 export const BERTH_USER = { name: 'berthuser', uid: 1001, gid: 1001 } as const;
 
 export const STANDARD_IMAGES = ['busybox', 'layered', 'user1002', 'nameduser', 'multiarch', 'dockerv2', 'catatonit', 'zstd'] as const;
@@ -24,6 +24,7 @@ berthuser:x:1001:1001:Berth test user:/home/berthuser:/bin/sh
 const GROUP = `root:x:0:
 nobody:x:65534:
 berthuser:x:1001:
+berthextra:x:2000:berthuser
 `;
 
 const dir = (path: string, mode = 0o755, uid = 0, gid = 0): TarEntry => ({ type: 'dir', path, mode, uid, gid });
