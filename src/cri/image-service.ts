@@ -117,7 +117,8 @@ export function imageHandlers(images: Images): ImageHandlers {
         usedBytes: { value: BigInt(u.usage.bytes) },
         inodesUsed: { value: BigInt(u.usage.inodes) },
       });
-      return { imageFilesystems: [usage(fs.image)], containerFilesystems: [usage(fs.containers)] };
+      // No container filesystem = the containers' layers are on the image filesystem (the kubelet's reading too).
+      return { imageFilesystems: [usage(fs.image)], containerFilesystems: fs.containers ? [usage(fs.containers)] : [] };
     },
   };
 }

@@ -2,7 +2,7 @@
 // and what containers need (resolveImage → config and overlay lower dirs).
 // Lists and statuses come from memory; record changes and garbage collection
 // are serialised by one lock.
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BerthConfig } from '../config/schema.js';
 import { ensureDir } from '../store/atomic-file.js';
@@ -241,17 +241,37 @@ export class Images {
   }
 
   /** ImageFsInfo: the image store (tracked, no walk) and the containers' writable layers (walked, cached). */
-  async fsInfo(): Promise<{ image: FsUsage; containers: FsUsage }> {
+  /**
+   * ImageFsInfo's filesystems. One when the image store and the containers'
+   * writable layers (<root>/containers) are on one device (st_dev), reported
+   * at the storage root with both usages added: the kubelet then runs one
+   * eviction for both, as on containerd. Two, each at its own directory, only
+   * when they really are different filesystems.
+   */
+  async fsInfo(): Promise<{ image: FsUsage; containers?: FsUsage }> {
     let bytes = this.content.totalBytes();
     let inodes = this.content.count;
     for (const l of this.layers.all()) {
       bytes += l.usedBytes;
       inodes += l.inodes;
     }
-    const containersDir = join(this.o.config.storage.root, 'containers');
+    const root = this.o.config.storage.root;
+    const containersDir = join(root, 'containers');
+    const [rootDev, imageDev, containersDev, containers] = await Promise.all([
+      deviceOf(root),
+      deviceOf(this.layout.dir),
+      deviceOf(containersDir),
+      this.containerUsage.get(),
+    ]);
+    // A directory not made yet lives on its parent's filesystem: the root's.
+    const imgDev = imageDev ?? rootDev;
+    const ctrDev = containersDev ?? rootDev;
+    if (imgDev === ctrDev) {
+      return { image: { mountpoint: imgDev === rootDev ? root : this.layout.dir, usage: { bytes: bytes + containers.bytes, inodes: inodes + containers.inodes } } };
+    }
     return {
       image: { mountpoint: this.layout.dir, usage: { bytes, inodes } },
-      containers: { mountpoint: containersDir, usage: await this.containerUsage.get() },
+      containers: { mountpoint: containersDir, usage: containers },
     };
   }
 
@@ -297,6 +317,15 @@ function asTag(ref: string): string | undefined {
   try {
     const p = parseReference(ref);
     return p.digest ? undefined : tagRef(p, p.tag ?? 'latest');
+  } catch {
+    return undefined;
+  }
+}
+
+/** st_dev of a path; undefined when it does not exist. */
+async function deviceOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).dev;
   } catch {
     return undefined;
   }
