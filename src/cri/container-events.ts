@@ -8,7 +8,7 @@ import type { Handlers } from '../api/server.js';
 import type { ContainerManager } from '../container/manager.js';
 import type { ContainerRecord } from '../container/record.js';
 import type { SandboxManager } from '../pod/sandbox-manager.js';
-import { toStatus } from './container-service.js';
+import { podContainerStatuses } from './container-service.js';
 import { toPodSandboxStatus } from './pod-mapping.js';
 
 const KIND: Record<'created' | 'started' | 'stopped' | 'deleted', ContainerEventType> = {
@@ -40,7 +40,7 @@ export class ContainerEvents {
       containerEventType: KIND[kind],
       createdAt: BigInt(Date.now()) * 1_000_000n,
       podSandboxStatus: pod ? toPodSandboxStatus(pod) : undefined,
-      containersStatuses: containers.ofPod(rec.podId).map((c) => toStatus(c, containers.configOf(c))),
+      containersStatuses: podContainerStatuses(containers, rec.podId),
     };
     for (const s of [...this.subscribers]) if (!s(event)) this.subscribers.delete(s);
   }

@@ -143,6 +143,19 @@ function toContainer(r: ContainerRecord, config: ContainerConfig): Container {
   };
 }
 
+/**
+ * ContainerStatus of every container of a pod (one still being created is not
+ * listed yet, as in ListContainers): PodSandboxStatus.containers_statuses and
+ * the container events carry this list, and the kubelet's evented PLEG takes it
+ * as the pod's complete set of containers.
+ */
+export function podContainerStatuses(containers: ContainerManager, podId: string): ContainerStatus[] {
+  return containers
+    .ofPod(podId)
+    .filter((c) => c.state !== 'creating')
+    .map((c) => toStatus(c, containers.configOf(c)));
+}
+
 export function toStatus(r: ContainerRecord, config: ContainerConfig): ContainerStatus {
   return {
     id: r.id,
