@@ -13,7 +13,8 @@ import { RecordStore } from '../store/record-store.js';
 import { BerthError, Code, errnoCode, errorMessage, failedPrecondition, invalidArgument, notFound } from '../util/errors.js';
 import { pathExists } from '../util/fs-exists.js';
 import { KeyedLock } from '../util/keyed-lock.js';
-import { failpoint } from '../util/failpoint.js';
+import { CreationTracker } from '../util/creation-tracker.js';
+import { failpoint, failpointAsync } from '../util/failpoint.js';
 import { checkArgv, pathInside } from '../util/path-checks.js';
 import { checkContainerStrings } from './config-checks.js';
 import { StepTimer } from '../util/step-timer.js';
@@ -71,6 +72,8 @@ const CONMON_DRAIN_MS = 2000;
 export class ContainerManager {
   private readonly records = new Map<string, ContainerRecord>();
   private readonly names = new Map<string, string>();
+  /** Creations by name: a CreateContainer retried after its caller's deadline waits for the first (shared with pods). */
+  private readonly creations = new CreationTracker();
   private readonly lock = new KeyedLock();
   private readonly waiters = new Map<string, (() => void)[]>();
   private readonly exiting = new Map<string, Promise<void>>();
@@ -140,7 +143,14 @@ export class ContainerManager {
 
   // ---- lifecycle ----
 
-  async create(podId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig | undefined): Promise<string> {
+  /**
+   * CreateContainer. `signal` is the caller's call: when it has gone by the
+   * time the container exists (the kubelet's deadline expired), the id is
+   * handed to the next request for the same name — which, if it comes while
+   * this creation still runs, waits for it. A name whose holder was returned
+   * to its caller stays reserved ("name is reserved").
+   */
+  async create(podId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig | undefined, signal?: AbortSignal): Promise<string> {
     const pod = this.o.pods.getPod(podId);
     if (!pod) throw notFound('cri', `pod sandbox "${podId}" not found`);
     if (!pod.ready) throw failedPrecondition('cri', `pod sandbox ${podId} is not ready`);
@@ -150,10 +160,23 @@ export class ContainerManager {
     if (!imageRef) throw invalidArgument('cri', 'config.image.image is required');
     const podMeta = pod.config.metadata;
     const name = [meta.name, podMeta?.name ?? '', podMeta?.namespace ?? '', podMeta?.uid ?? '', String(meta.attempt)].join('_');
-    const existing = this.names.get(name);
-    if (existing) {
-      throw new BerthError(Code.AlreadyExists, 'cri', `container name "${name}" is reserved by container ${existing} in pod ${podId}; remove it first`);
+    // A creation in flight holds the name before its record exists (the image is resolved first).
+    while (this.names.has(name) || this.creations.pending(name)) {
+      if (this.creations.pending(name)) this.o.log.info('CreateContainer retried while the first creation runs: waiting for it', { name });
+      const handedOver = await this.creations.retry(name, signal);
+      if (handedOver) {
+        this.o.log.info('CreateContainer retry gets the container its first call created', { name, id: handedOver });
+        return handedOver;
+      }
+      // Still held: a genuine duplicate. Free: the first creation failed (or was removed); create anew.
+      const holder = this.names.get(name);
+      if (holder) throw new BerthError(Code.AlreadyExists, 'cri', `container name "${name}" is reserved by container ${holder} in pod ${podId}; remove it first`);
     }
+    return this.creations.run(name, () => this.createNamed(podId, name, config, sandboxConfig, pod), signal);
+  }
+
+  private async createNamed(podId: string, name: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig | undefined, pod: PodView): Promise<string> {
+    const imageRef = config.image?.image ?? '';
     checkContainerStrings(config);
     const logDir = pod.config.logDirectory;
     // Relative to the pod's log directory, and staying in it (conmon creates whatever it names).
@@ -198,7 +221,7 @@ export class ContainerManager {
         failpoint('container.after-intent');
         await mountRootfs(paths, image.lowerDirs);
         steps.mark('rootfs');
-        failpoint('container.after-rootfs');
+        await failpointAsync('container.after-rootfs');
         const prepared = await this.o.prepareSpec({ id, config, sandboxConfig, pod, image, paths });
         steps.mark('spec');
         rec.user = prepared.user;
@@ -298,7 +321,10 @@ export class ContainerManager {
       await this.store.delete(rec.id);
       this.exits.forget(rec.id);
       this.records.delete(rec.id);
-      if (this.names.get(rec.name) === rec.id) this.names.delete(rec.name);
+      if (this.names.get(rec.name) === rec.id) {
+        this.names.delete(rec.name);
+        this.creations.forget(rec.name);
+      }
       this.o.onChange?.(rec, 'deleted');
     });
   }

@@ -33,12 +33,13 @@ type ContainerHandlers = Pick<
 
 export function containerHandlers(containers: ContainerManager): ContainerHandlers {
   return {
-    CreateContainer: async (req) => {
+    CreateContainer: async (req, call) => {
       if (!req.podSandboxId) throw invalidArgument('cri', 'pod_sandbox_id is empty');
       if (!req.config) throw invalidArgument('cri', 'config is required');
       // The container's spec takes its hostname from this copy of the pod's config: refuse what sethostname(2) would.
       if (req.sandboxConfig) validateHostname(req.sandboxConfig.hostname);
-      const id = await containers.create(req.podSandboxId, req.config, req.sandboxConfig);
+      // The call's signal tells the manager whether this caller is still there to be given the id.
+      const id = await containers.create(req.podSandboxId, req.config, req.sandboxConfig, call.signal);
       return { containerId: id };
     },
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PodSandboxConfig } from '../api/gen/api.js';
 import type { BerthConfig } from '../config/schema.js';
 import { BerthError, Code, errorMessage, failedPrecondition, invalidArgument } from '../util/errors.js';
+import { CreationTracker } from '../util/creation-tracker.js';
 import { failpoint } from '../util/failpoint.js';
 import type { Logger } from '../util/log.js';
 import { parseQuantity } from '../util/quantity.js';
@@ -76,7 +77,8 @@ const CNI_IFNAME = 'eth0';
 
 export class SandboxManager {
   readonly store: SandboxStore;
-  private readonly inflight = new Map<string, Promise<string>>();
+  /** RunPodSandbox retries (same name/namespace/uid/attempt) wait for the creation in flight; shared with containers. */
+  private readonly creations = new CreationTracker();
   private readonly locks = new Map<string, Promise<unknown>>();
   private members: PodMembers | undefined;
   private readonly state: string;
@@ -136,14 +138,13 @@ export class SandboxManager {
       nodeHostname: nodeHostname(),
       cgroupManager: this.o.config.runtime.cgroup_manager,
     });
-    const pending = this.inflight.get(plan.key);
+    const pending = this.creations.pending(plan.key);
     if (pending) return pending;
+    // Unlike a container name, a ready pod is handed to every retry: RunPodSandbox is idempotent.
     for (const r of this.store.all()) {
       if (r.phase === 'ready' && podKey(r.metadata) === plan.key) return r.id;
     }
-    const p = this.create(plan, req.config as PodSandboxConfig).finally(() => this.inflight.delete(plan.key));
-    this.inflight.set(plan.key, p);
-    return p;
+    return this.creations.run(plan.key, () => this.create(plan, req.config as PodSandboxConfig));
   }
 
   /** StopPodSandbox: releases everything but the record and the pod's files. Unknown ids are fine. */

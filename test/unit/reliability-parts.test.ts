@@ -20,7 +20,7 @@ test('failpoints: name=action pairs, kill by default, unknown actions refused', 
     ['image.gc.mid', 'error'],
     ['x.y', 'kill'],
   ]);
-  assert.throws(() => parseFailpoints('a=explode'), /action must be kill or error/);
+  assert.throws(() => parseFailpoints('a=explode'), /action must be kill, error or wait/);
 });
 
 test('pathInside keeps a log path under its directory', () => {
