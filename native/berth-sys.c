@@ -6,11 +6,29 @@
 // exit 2.
 //
 //   pin [--net=PATH] [--ipc=PATH] [--uts=PATH] [--hostname=NAME] [--lo]
+//       [--user=PATH --uid-map=C:H:L[,…] --gid-map=C:H:L[,…]]
 //       Unshares the named namespaces, sets the hostname in the new UTS
 //       namespace, brings lo up in the new network namespace, and pins each
 //       namespace by bind-mounting /proc/self/ns/<kind> onto PATH (an
 //       existing file). We stay in the caller's mount namespace, so the pins
 //       are visible to everyone and outlive us.
+//       With --user, a child first enters a new user namespace whose ID maps
+//       we write from outside (only a process privileged in the parent
+//       namespace may write arbitrary maps), then creates the other
+//       namespaces inside it, so that they are owned by it: runc joins the
+//       user namespace first and may then only join namespaces its root
+//       owns. We, still in the caller's mount namespace with its privileges,
+//       bind-mount the child's namespaces onto the pins.
+//   idmap --userns=PIN SOURCE TARGET
+//       Clones the mount tree at SOURCE, idmaps it with the maps of the user
+//       namespace pinned at PIN (mount_setattr MOUNT_ATTR_IDMAP) and attaches
+//       it at TARGET (an existing file or directory): how a volume of a
+//       user-namespaced pod keeps its on-disk owners without a chown.
+//   overlay-idmap --userns=PIN TARGET UPPER WORK LOWER…
+//       Mounts an overlay at TARGET whose lower dirs are idmapped clones of
+//       LOWER… (overlayfs cannot be idmapped itself, but accepts idmapped
+//       layers). The clones stay detached: overlay holds them, and they go
+//       away with it.
 //   mount [--cwd DIR] TYPE SOURCE TARGET DATA [FLAG,FLAG…]
 //       mount(2). DATA "-" means none. Flags: ro nosuid nodev noexec bind rec
 //       private. --cwd: resolve relative paths in DATA (overlay lower dirs)
@@ -29,6 +47,9 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/mount.h>
 #include <unistd.h>
 
 static int fail(const char *what, const char *arg) {
@@ -59,15 +80,148 @@ static int lo_up(void) {
   return 0;
 }
 
+
+// Writes "C:H:L,C:H:L" as the map file's "C H L\n" lines.
+static int write_map(pid_t pid, const char *file, const char *spec) {
+  char path[64], buf[4096];
+  size_t n = 0;
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  for (const char *p = spec; *p && n < sizeof buf - 2; p++) buf[n++] = *p == ':' ? ' ' : *p == ',' ? '\n' : *p;
+  buf[n++] = '\n';
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return fail("open", path);
+  if (write(fd, buf, n) != (ssize_t)n) return fail("write", path);
+  close(fd);
+  return 0;
+}
+
+static int sync_read(int fd) {
+  char c;
+  return read(fd, &c, 1) == 1 ? 0 : -1;
+}
+
+static int sync_write(int fd) {
+  return write(fd, "x", 1) == 1 ? 0 : -1;
+}
+
+// The child's half of pin --user: new user namespace, wait for its maps,
+// create the other namespaces inside it (a new user namespace's first
+// process holds every capability in it), report, wait to be pinned.
+static int userns_child(int to_parent, int from_parent, int flags, const char *hostname, int lo) {
+  if (unshare(CLONE_NEWUSER) < 0) return fail("unshare", "user");
+  if (sync_write(to_parent) < 0 || sync_read(from_parent) < 0) return 1;
+  if (flags && unshare(flags) < 0) return fail("unshare", NULL);
+  if ((flags & CLONE_NEWUTS) && hostname && *hostname && sethostname(hostname, strlen(hostname)) < 0) return fail("sethostname", hostname);
+  if ((flags & CLONE_NEWNET) && lo && lo_up() != 0) return 1;
+  if (sync_write(to_parent) < 0) return 1;
+  sync_read(from_parent); // until the parent has pinned us
+  return 0;
+}
+
+static int pin_with_userns(const char *user_pin, const char *uid_map, const char *gid_map, const char *pins[3],
+                           const char *kinds[3], int flags, const char *hostname, int lo) {
+  if (!uid_map || !gid_map) return usage("pin: --user needs --uid-map and --gid-map");
+  int up[2], down[2];
+  if (pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0) return fail("pipe", NULL);
+  pid_t child = fork();
+  if (child < 0) return fail("fork", NULL);
+  if (child == 0) {
+    close(up[0]); // so that each side sees the other's end close
+    close(down[1]);
+    _exit(userns_child(up[1], down[0], flags, hostname, lo));
+  }
+  close(up[1]);
+  close(down[0]);
+  int rc = 1;
+  if (sync_read(up[0]) < 0) goto out; // the child failed to unshare: it said why
+  if (write_map(child, "uid_map", uid_map) || write_map(child, "gid_map", gid_map)) goto out;
+  if (sync_write(down[1]) < 0 || sync_read(up[0]) < 0) goto out;
+  char src[64];
+  snprintf(src, sizeof src, "/proc/%d/ns/user", (int)child);
+  if (mount(src, user_pin, NULL, MS_BIND, NULL) < 0) { fail("bind-mount", user_pin); goto out; }
+  for (int k = 0; k < 3; k++) {
+    if (!pins[k]) continue;
+    snprintf(src, sizeof src, "/proc/%d/ns/%s", (int)child, kinds[k]);
+    if (mount(src, pins[k], NULL, MS_BIND, NULL) < 0) { fail("bind-mount", pins[k]); goto out; }
+  }
+  rc = 0;
+out:
+  close(down[1]); // releases the child
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) rc = 1;
+  return rc;
+}
+
+static int open_userns(const char *pin) {
+  int fd = open(pin, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("open", pin);
+  return fd;
+}
+
+// A detached, idmapped clone of the mount tree at path; -1 after saying why.
+static int idmapped_clone(const char *path, int userns_fd) {
+  int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (fd < 0) {
+    fail("open_tree", path);
+    return -1;
+  }
+  struct mount_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.attr_set = MOUNT_ATTR_IDMAP;
+  attr.userns_fd = (unsigned long long)userns_fd;
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+    fail("mount_setattr idmap (the filesystem may not support idmapped mounts)", path);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static int cmd_idmap(int argc, char **argv) {
+  const char *pin;
+  if (argc != 3 || !(pin = opt(argv[0], "--userns"))) return usage("idmap: --userns=PIN SOURCE TARGET");
+  int ufd = open_userns(pin);
+  if (ufd < 0) return 1;
+  int fd = idmapped_clone(argv[1], ufd);
+  if (fd < 0) return 1;
+  if (syscall(SYS_move_mount, fd, "", AT_FDCWD, argv[2], MOVE_MOUNT_F_EMPTY_PATH) < 0) return fail("move_mount", argv[2]);
+  return 0;
+}
+
+static int cmd_overlay_idmap(int argc, char **argv) {
+  const char *pin;
+  if (argc < 5 || !(pin = opt(argv[0], "--userns"))) return usage("overlay-idmap: --userns=PIN TARGET UPPER WORK LOWER…");
+  const char *target = argv[1], *upper = argv[2], *work = argv[3];
+  int ufd = open_userns(pin);
+  if (ufd < 0) return 1;
+  // /proc/self/fd/N names a detached mount's root: short lower dir names, whatever the layer paths.
+  char data[4096];
+  int n = snprintf(data, sizeof data, "lowerdir=");
+  for (int i = 4; i < argc; i++) {
+    int fd = idmapped_clone(argv[i], ufd);
+    if (fd < 0) return 1;
+    n += snprintf(data + n, sizeof data - n, "%s/proc/self/fd/%d", i > 4 ? ":" : "", fd);
+    if (n >= (int)sizeof data) return usage("overlay-idmap: too many layers for one mount");
+  }
+  n += snprintf(data + n, sizeof data - n, ",upperdir=%s,workdir=%s", upper, work);
+  if (n >= (int)sizeof data) return usage("overlay-idmap: paths too long");
+  if (mount("overlay", target, "overlay", 0, data) < 0) return fail("mount overlay", target);
+  return 0;
+}
+
 static int cmd_pin(int argc, char **argv) {
   const char *pins[3] = {NULL, NULL, NULL};
   static const char *kinds[3] = {"net", "ipc", "uts"};
   static const int flags[3] = {CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS};
-  const char *hostname = NULL;
+  const char *hostname = NULL, *user = NULL, *uid_map = NULL, *gid_map = NULL;
   int lo = 0;
   for (int i = 0; i < argc; i++) {
     const char *v;
-    if ((v = opt(argv[i], "--net"))) pins[0] = v;
+    if ((v = opt(argv[i], "--user"))) user = v;
+    else if ((v = opt(argv[i], "--uid-map"))) uid_map = v;
+    else if ((v = opt(argv[i], "--gid-map"))) gid_map = v;
+    else if ((v = opt(argv[i], "--net"))) pins[0] = v;
     else if ((v = opt(argv[i], "--ipc"))) pins[1] = v;
     else if ((v = opt(argv[i], "--uts"))) pins[2] = v;
     else if ((v = opt(argv[i], "--hostname"))) hostname = v;
@@ -77,6 +231,7 @@ static int cmd_pin(int argc, char **argv) {
   int clone_flags = 0;
   for (int k = 0; k < 3; k++)
     if (pins[k]) clone_flags |= flags[k];
+  if (user) return pin_with_userns(user, uid_map, gid_map, pins, kinds, clone_flags, hostname, lo);
   if (clone_flags == 0) return usage("pin: no namespace named");
   if (unshare(clone_flags) < 0) return fail("unshare", NULL);
   if (pins[2] && hostname && *hostname && sethostname(hostname, strlen(hostname)) < 0) return fail("sethostname", hostname);
@@ -141,9 +296,11 @@ static int cmd_umount(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) return usage("usage: berth-sys pin|mount|umount …");
+  if (argc < 2) return usage("usage: berth-sys pin|mount|umount|idmap|overlay-idmap …");
   if (strcmp(argv[1], "pin") == 0) return cmd_pin(argc - 2, argv + 2);
   if (strcmp(argv[1], "mount") == 0) return cmd_mount(argc - 2, argv + 2);
   if (strcmp(argv[1], "umount") == 0) return cmd_umount(argc - 2, argv + 2);
-  return usage("unknown command (pin, mount, umount)");
+  if (strcmp(argv[1], "idmap") == 0) return cmd_idmap(argc - 2, argv + 2);
+  if (strcmp(argv[1], "overlay-idmap") == 0) return cmd_overlay_idmap(argc - 2, argv + 2);
+  return usage("unknown command (pin, mount, umount, idmap, overlay-idmap)");
 }

@@ -1,6 +1,7 @@
 // What the container subsystem needs from pods and images, as interfaces so
 // that src/container depends on neither implementation (they are siblings).
 import type { PodSandboxConfig } from '../api/gen/api.js';
+import type { UsernsMappings } from '../util/idmap.js';
 
 export interface PodView {
   id: string;
@@ -9,7 +10,9 @@ export interface PodView {
   config: PodSandboxConfig;
   runtimeHandler: string;
   /** Pinned namespace files to join; undefined means the host's namespace. */
-  namespaces: { network?: string; ipc?: string; uts?: string; pid?: string };
+  namespaces: { user?: string; network?: string; ipc?: string; uts?: string; pid?: string };
+  /** The mappings of the pod's user namespace (namespaces.user), when it has one. */
+  userns?: UsernsMappings;
   /** Pod-level files bind-mounted into every container (undefined: not provided). */
   files: { hostname?: string; hosts?: string; resolvConf?: string; shm?: string };
   cgroupParent: string;

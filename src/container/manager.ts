@@ -26,7 +26,8 @@ import { ExitWatcher, type ExitEvent } from './exit-watcher.js';
 import { terminatePartialLine } from './log-fix.js';
 import { containerDirs, containerPaths, type ContainerDirs, type ContainerPaths } from './paths.js';
 import { nowNs, type ContainerRecord } from './record.js';
-import { mountRootfs, removeContainerFiles } from './rootfs.js';
+import { mountRootfs, removeContainerFiles, type RootfsIdmap } from './rootfs.js';
+import { hostIdOf } from '../util/idmap.js';
 
 /** What the spec step returns: the OCI spec plus facts the record keeps. */
 export interface PreparedSpec {
@@ -219,7 +220,7 @@ export class ContainerManager {
         await this.store.put(id, rec); // intent first: recovery can roll back
         steps.mark('intent');
         failpoint('container.after-intent');
-        await mountRootfs(paths, image.lowerDirs);
+        await mountRootfs(paths, image.lowerDirs, rootfsIdmap(pod));
         steps.mark('rootfs');
         await failpointAsync('container.after-rootfs');
         const prepared = await this.o.prepareSpec({ id, config, sandboxConfig, pod, image, paths });
@@ -554,4 +555,14 @@ async function waitForPidExit(pid: number | undefined, ms: number): Promise<void
     if (!stat || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** The rootfs idmapping of a container in a user-namespaced pod; undefined otherwise. */
+function rootfsIdmap(pod: PodView): RootfsIdmap | undefined {
+  if (!pod.userns || !pod.namespaces.user) return undefined;
+  const rootUid = hostIdOf(pod.userns.uids, 0);
+  const rootGid = hostIdOf(pod.userns.gids, 0);
+  // planUserns guarantees container ID 0 is mapped.
+  if (rootUid === undefined || rootGid === undefined) return undefined;
+  return { usernsPin: pod.namespaces.user, rootUid, rootGid };
 }

@@ -15,6 +15,8 @@ import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default.js';
 import { parseSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
 import { buildOciSpec, confinementWhenUnset, containerCgroupsPath, resolveSeccompChoice, resolveStopSignal, type HostFacts, type ResolvedDevice } from './spec.js';
 import { resolveUser } from './user.js';
+import { idmapVolumes } from './rootfs.js';
+import type { ContainerPaths } from './paths.js';
 
 export interface SpecEnvironment {
   host: HostFacts;
@@ -47,6 +49,7 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
     const seccomp = await loadSeccomp(resolveSeccompChoice({ privileged, seccomp: sc?.seccomp, seccompProfilePath: sc?.seccompProfilePath ?? '', whenUnset: policy.whenUnset }));
     const devices = privileged ? await hostDevices() : await resolveDevices(config.devices);
     const resolvedHostPaths = await resolveMountSources(config);
+    if (pod.userns && pod.namespaces.user) await idmapMountSources(config, resolvedHostPaths, paths, pod.namespaces.user);
     const targetPid = targetNamespace(config, env);
     const cgroupsPath = containerCgroupsPath(env.cgroupDriver, pod.cgroupParent, id);
     const spec = buildOciSpec({
@@ -58,6 +61,7 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
       rootfs: { path: paths.rootfs },
       user,
       namespaces: { ...pod.namespaces, targetPid },
+      userns: pod.userns,
       podFiles: pod.files,
       cgroupsPath,
       host: env.handlerFeatures ? { ...env.host, rroSupported: env.handlerFeatures(pod.runtimeHandler).recursiveReadOnlyMounts } : env.host,
@@ -175,6 +179,28 @@ async function hostDevices(): Promise<ResolvedDevice[]> {
   };
   await walk('/dev');
   return out;
+}
+
+/**
+ * In a user-namespaced pod every volume is an idmapped clone of its source,
+ * so files keep their on-disk owners and the container's root sees the
+ * volume's root-owned files as its own (nothing is chowned). The clone is
+ * private: propagation to or from the host cannot cross it.
+ */
+async function idmapMountSources(config: ContainerConfig, resolved: Record<string, string>, paths: ContainerPaths, usernsPin: string): Promise<void> {
+  const sources: { path: string; isDir: boolean }[] = [];
+  for (const [i, m] of config.mounts.entries()) {
+    if (m.propagation !== 0) throw invalidArgument('cri', `mounts[${i}].propagation: only PROPAGATION_PRIVATE in a pod with a user namespace (the volume is an idmapped clone)`);
+    if (m.uidMappings.length > 0 || m.gidMappings.length > 0) throw invalidArgument('cri', `mounts[${i}].uidMappings: per-mount mappings are not supported; volumes take the pod's user namespace mappings`);
+    const real = resolved[m.hostPath];
+    if (real === undefined) continue;
+    sources.push({ path: real, isDir: (await stat(real)).isDirectory() });
+  }
+  const clones = await idmapVolumes(paths, usernsPin, sources);
+  for (const [hostPath, real] of Object.entries(resolved)) {
+    const clone = clones.get(real);
+    if (clone) resolved[hostPath] = clone;
+  }
 }
 
 /** host_path → real path; a missing source is created as a directory (containerd's behaviour). */

@@ -1,13 +1,17 @@
-// The namespaces of a container: network, IPC and UTS joined from the pod's
+// The namespaces of a container: the pod's user namespace when it has one
+// (joined first, since it owns the pod's others), network, IPC and UTS joined from the pod's
 // pinned namespaces (or the host's when the pod uses the node's), PID by the
 // container's mode, a new mount namespace always, and a cgroup namespace on
 // cgroup v2 (as containerd: not on v1, not when privileged). Pure.
 import { NamespaceMode, type NamespaceOption } from '../api/gen/api.js';
 import { internal, invalidArgument } from '../util/errors.js';
+import { planUserns, sameMappings, type UsernsMappings } from '../util/idmap.js';
 import type { OciNamespace } from './oci-spec-types.js';
 
 /** Namespace files of the pod; undefined where the pod uses the host's. */
 export interface PodNamespacePaths {
+  /** The pod's user namespace. */
+  user?: string;
   network?: string;
   ipc?: string;
   uts?: string;
@@ -23,6 +27,8 @@ export interface NamespaceInput {
   /** linux.security_context.namespace_options: decides PID (the pod's when unset). */
   container: NamespaceOption | undefined;
   paths: PodNamespacePaths;
+  /** The mappings of the pod's user namespace (paths.user). */
+  userns?: UsernsMappings;
   privileged: boolean;
   cgroupV2: boolean;
 }
@@ -52,6 +58,15 @@ export function buildNamespaces(input: NamespaceInput): NamespaceResult {
   }
 
   const namespaces: OciNamespace[] = [];
+  if (input.container?.usernsOptions) {
+    // The kubelet repeats the pod's options on each container; a pod has one user namespace.
+    const asked = planUserns(input.container.usernsOptions, `${CTR_FIELD}.userns_options`);
+    if (!sameMappings(asked, input.userns)) throw invalidArgument('cri', `${CTR_FIELD}.userns_options: differs from the pod's; a pod's containers share its user namespace`);
+  }
+  if (input.userns) {
+    if (input.privileged) throw invalidArgument('cri', 'linux.security_context.privileged: not allowed in a pod with a user namespace');
+    namespaces.push({ type: 'user', path: podPath(input.paths.user, 'user') });
+  }
   const hostNetwork = netMode === NamespaceMode.NODE;
   // UTS follows the network: a host-network pod has the node's hostname.
   const hostUts = hostNetwork;

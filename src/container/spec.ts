@@ -10,6 +10,7 @@ import { OCI_VERSION, type OciHooks, type OciMount, type OciRlimit, type OciSpec
 import { specialiseSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
 import { ALL_CAPABILITIES, computeCapabilities } from './spec-capabilities.js';
 import { buildMounts, maskedAndReadonlyPaths, type PodFiles } from './spec-mounts.js';
+import { ociMappings, type UsernsMappings } from '../util/idmap.js';
 import { buildNamespaces, type NamespaceResult, type PodNamespacePaths } from './spec-namespaces.js';
 import { processArgs, processCwd, processEnv, type ImageProcessConfig } from './spec-process.js';
 import { buildDevices, buildResources, oomScoreAdj, validateCriDevices, type ResolvedDevice } from './spec-resources.js';
@@ -72,6 +73,8 @@ export interface SpecInput {
   /** From resolveUser(). */
   user: { uid: number; gid: number; additionalGids: readonly number[] };
   namespaces: PodNamespacePaths;
+  /** The mappings of the pod's user namespace (namespaces.user). */
+  userns?: UsernsMappings;
   podFiles: PodFiles;
   /** From containerCgroupsPath(); omitted leaves the runtime's default. */
   cgroupsPath?: string;
@@ -102,7 +105,7 @@ export function buildOciSpec(input: SpecInput): OciSpec {
     throw invalidArgument('cri', 'linux.security_context.privileged: the pod sandbox is not privileged');
   }
 
-  const ns = buildNamespaces({ pod: podSc?.namespaceOptions, container: sc?.namespaceOptions, paths: input.namespaces, privileged, cgroupV2: host.cgroupV2 });
+  const ns = buildNamespaces({ pod: podSc?.namespaceOptions, container: sc?.namespaceOptions, paths: input.namespaces, userns: input.userns, privileged, cgroupV2: host.cgroupV2 });
   const capabilities = computeCapabilities({ privileged, capabilities: sc?.capabilities, available: host.capabilities ?? ALL_CAPABILITIES });
   const readonlyRootfs = input.rootfs.readonly ?? sc?.readonlyRootfs ?? false;
   const podHostname = sandboxConfig.hostname;
@@ -123,6 +126,11 @@ export function buildOciSpec(input: SpecInput): OciSpec {
     mounts: [],
     linux: { namespaces: ns.namespaces },
   };
+  // runc 1.1 joins the user namespace by path but still needs the mappings (to find the host's root ID).
+  if (input.userns) {
+    spec.linux.uidMappings = ociMappings(input.userns.uids);
+    spec.linux.gidMappings = ociMappings(input.userns.gids);
+  }
   // The pod's UTS namespace already carries the hostname; setting it again keeps a
   // container correct even if it was changed. Not with the node's namespace.
   if (!ns.hostUts && podHostname) spec.hostname = podHostname;

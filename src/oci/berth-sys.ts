@@ -5,6 +5,7 @@
 import { BerthError, Code, type Layer } from '../util/errors.js';
 import { runTool } from '../util/run-tool.js';
 import { locateHelper } from './binaries.js';
+import { mapArg, type UsernsMappings } from '../util/idmap.js';
 
 const NAME = 'berth-sys';
 const TIMEOUT_MS = 30_000;
@@ -63,6 +64,8 @@ export interface PinRequest {
   hostname?: string;
   /** Bring lo up in the new network namespace. */
   loUp?: boolean;
+  /** Create a user namespace with these mappings first, pinned at `pin`; the others then belong to it. */
+  userns?: { pin: string; mappings: UsernsMappings };
 }
 
 /** Pure: the helper's argument vector for pinning new namespaces. */
@@ -73,10 +76,21 @@ export function pinArgs(p: PinRequest): string[] {
   if (p.uts) args.push(`--uts=${p.uts}`);
   if (p.uts && p.hostname) args.push(`--hostname=${p.hostname}`);
   if (p.net && p.loUp) args.push('--lo');
+  if (p.userns) args.push(`--user=${p.userns.pin}`, `--uid-map=${mapArg(p.userns.mappings.uids)}`, `--gid-map=${mapArg(p.userns.mappings.gids)}`);
   return args;
 }
 
 /** Creates new namespaces and pins them on the given (existing) files. */
 export function sysPinNamespaces(layer: Layer, p: PinRequest): Promise<void> {
   return run(layer, pinArgs(p));
+}
+
+/** Attaches an idmapped clone of the mount tree at `source` on `target` (an existing file or directory). */
+export function sysIdmap(layer: Layer, usernsPin: string, source: string, target: string): Promise<void> {
+  return run(layer, ['idmap', `--userns=${usernsPin}`, source, target]);
+}
+
+/** Mounts an overlay on `target` whose lower dirs are idmapped with the user namespace pinned at `usernsPin`. */
+export function sysOverlayIdmap(layer: Layer, usernsPin: string, target: string, upper: string, work: string, lowers: readonly string[]): Promise<void> {
+  return run(layer, ['overlay-idmap', `--userns=${usernsPin}`, target, upper, work, ...lowers]);
 }

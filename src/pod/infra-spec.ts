@@ -4,6 +4,7 @@
 // oomScoreAdj: root here may lack CAP_SYS_RESOURCE, and runc aborts on a
 // negative value it cannot set.
 import type { NsPins } from './namespaces.js';
+import { ociMappings, type UsernsMappings } from '../util/idmap.js';
 
 export interface InfraSpecInput {
   podId: string;
@@ -12,6 +13,8 @@ export interface InfraSpecInput {
   podUid: string;
   rootfs: string;
   pins: NsPins;
+  /** The pod's user namespace mappings, with pins.user. */
+  userns?: UsernsMappings;
   cgroupsPath: string;
 }
 
@@ -27,7 +30,10 @@ export function infraCgroupsPath(parent: string, podId: string, manager: 'cgroup
 }
 
 export function infraSpec(i: InfraSpecInput): object {
-  const namespaces: { type: string; path?: string }[] = [{ type: 'pid' }, { type: 'mount' }];
+  // The user namespace first: it owns the pod's other namespaces, and the PID namespace made here.
+  const namespaces: { type: string; path?: string }[] = [];
+  if (i.pins.user) namespaces.push({ type: 'user', path: i.pins.user });
+  namespaces.push({ type: 'pid' }, { type: 'mount' });
   if (i.pins.net) namespaces.push({ type: 'network', path: i.pins.net });
   if (i.pins.ipc) namespaces.push({ type: 'ipc', path: i.pins.ipc });
   if (i.pins.uts) namespaces.push({ type: 'uts', path: i.pins.uts });
@@ -50,6 +56,8 @@ export function infraSpec(i: InfraSpecInput): object {
     linux: {
       cgroupsPath: i.cgroupsPath,
       namespaces,
+      // runc 1.1 joins the namespace by path but still needs the mappings (to find the host's root ID).
+      ...(i.pins.user && i.userns ? { uidMappings: ociMappings(i.userns.uids), gidMappings: ociMappings(i.userns.gids) } : {}),
       resources: { devices: [{ allow: false, access: 'rwm' }] },
       maskedPaths: MASKED,
       readonlyPaths: READONLY,

@@ -62,6 +62,7 @@ export class CatatonitInfra implements InfraRunner {
       podUid: pod.metadata.uid,
       rootfs,
       pins: pod.pins,
+      ...(pod.userns ? { userns: pod.userns } : {}),
       cgroupsPath: infraCgroupsPath(pod.cgroupParent, pod.id, manager),
     });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 }).catch((e: unknown) => {

@@ -1,4 +1,5 @@
-// A pod's network, IPC and UTS namespaces, pinned as bind mounts under
+// A pod's network, IPC and UTS namespaces (and its user namespace, when it
+// has one, which then owns the others), pinned as bind mounts under
 // <state>/ns/<kind>/<pod id> so no process has to keep them alive (what
 // CRI-O's pinns does), by the berth-sys helper: one exec creates all of a
 // pod's namespaces, sets the hostname and brings lo up (nsenter's wrapper,
@@ -9,9 +10,10 @@ import { nsenter } from '../util/nsenter.js';
 import { sysPinNamespaces } from '../oci/berth-sys.js';
 import { bindSelfPrivate, isMountPoint, mountPoints, unmountAll } from './mounts.js';
 import type { Sysctl } from '../util/sysctls.js';
+import type { UsernsMappings } from '../util/idmap.js';
 
-export type NsKind = 'net' | 'ipc' | 'uts';
-export const NS_KINDS: readonly NsKind[] = ['net', 'ipc', 'uts'];
+export type NsKind = 'user' | 'net' | 'ipc' | 'uts';
+export const NS_KINDS: readonly NsKind[] = ['user', 'net', 'ipc', 'uts'];
 
 /** Pin file per namespace the pod owns; a missing kind means the node's namespace. */
 export type NsPins = Partial<Record<NsKind, string>>;
@@ -42,13 +44,18 @@ export async function ensureNsRoot(stateDir: string): Promise<void> {
   if (!(await isMountPoint(root))) await bindSelfPrivate(root);
 }
 
-/** Creates and pins the namespaces in `pins`; sets the hostname (UTS) and brings lo up (net). */
-export async function pinNamespaces(pins: NsPins, opts: { hostname: string }): Promise<void> {
+/**
+ * Creates and pins the namespaces in `pins`; sets the hostname (UTS) and
+ * brings lo up (net). With `userns` (and a user pin) the others are created
+ * inside a new user namespace with those mappings.
+ */
+export async function pinNamespaces(pins: NsPins, opts: { hostname: string; userns?: UsernsMappings }): Promise<void> {
   const kinds = NS_KINDS.filter((k) => pins[k]);
   if (kinds.length === 0) return;
   // Bind mounts go onto existing files only.
   await Promise.all(kinds.map((k) => writeFile(pins[k] as string, '', { mode: 0o444 })));
-  await sysPinNamespaces('runtime', { ...pins, hostname: opts.hostname, loUp: true });
+  const userns = pins.user && opts.userns ? { pin: pins.user, mappings: opts.userns } : undefined;
+  await sysPinNamespaces('runtime', { net: pins.net, ipc: pins.ipc, uts: pins.uts, hostname: opts.hostname, loUp: true, userns });
 }
 
 /** Writes sysctls inside the pod's namespaces (one nsenter for all of them). */

@@ -3,8 +3,11 @@
 // PodView structurally (pod and container are siblings; neither imports the other).
 import { PodSandboxConfig } from '../api/gen/api.js';
 import type { PodRecord } from './sandbox-store.js';
+import type { UsernsMappings } from '../util/idmap.js';
 
 export interface PodNamespacePaths {
+  /** The pod's user namespace (joined first: it owns the others). */
+  user?: string;
   /** Pinned namespace files; undefined means the node's namespace. */
   network?: string;
   ipc?: string;
@@ -29,10 +32,13 @@ export interface PodViewData {
   namespaces: PodNamespacePaths;
   files: PodFiles;
   cgroupParent: string;
+  /** Mappings of the pod's user namespace (namespaces.user). */
+  userns?: UsernsMappings;
 }
 
 export function podNamespacePaths(r: PodRecord): PodNamespacePaths {
   const out: PodNamespacePaths = {};
+  if (r.pins.user) out.user = r.pins.user;
   if (r.pins.net) out.network = r.pins.net;
   if (r.pins.ipc) out.ipc = r.pins.ipc;
   if (r.pins.uts) out.uts = r.pins.uts;
@@ -62,5 +68,6 @@ export function podView(r: PodRecord): PodViewData {
     namespaces: podNamespacePaths(r),
     files: podFiles(r),
     cgroupParent: r.cgroupParent,
+    ...(r.userns ? { userns: r.userns } : {}),
   };
 }

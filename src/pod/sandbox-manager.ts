@@ -259,6 +259,7 @@ export class SandboxManager {
       ownShm: plan.namespaces.ipc !== NS_NODE,
       cgroupParent: plan.cgroupParent,
       ips: [],
+      ...(plan.userns ? { userns: plan.userns } : {}),
     };
     if (plan.needsInfra) {
       if (!this.o.infra) throw failedPrecondition('runtime', 'the pod shares a PID namespace (pid: POD) but no infra process can be run: conmon or catatonit is missing');
@@ -302,7 +303,7 @@ export class SandboxManager {
     await Promise.all([this.nsRootReady, createPodDir(rec.files)]);
     // The network waits only for the namespaces (CNI is the longest step); the files
     // (shm mount, resolv.conf) go on beside it, and the infra process needs both.
-    const namespaces = timed(ms, 'namespaces', pinNamespaces(rec.pins, { hostname: rec.hostname })).then(() => failpoint('pod.after-namespaces'));
+    const namespaces = timed(ms, 'namespaces', pinNamespaces(rec.pins, { hostname: rec.hostname, userns: rec.userns })).then(() => failpoint('pod.after-namespaces'));
     const files = timed(ms, 'files', this.writeStaticFiles(rec, plan));
     const network = namespaces
       .then(() => timed(ms, 'cni', this.attachNetwork(rec)))

@@ -10,6 +10,7 @@ import type { NsKind } from './namespaces.js';
 import { validateHostname, type DnsSpec } from './pod-files.js';
 import type { PodMetadata, PodNamespaceModes } from './sandbox-store.js';
 import { classifySysctls, type Sysctl } from '../util/sysctls.js';
+import { planUserns, type UsernsMappings } from '../util/idmap.js';
 
 /** CRI NamespaceMode values. */
 export const NS_POD = 0;
@@ -36,6 +37,8 @@ export interface PodPlan {
   cgroupParent: string;
   /** The pod shares one PID namespace: it needs an infra process to hold it. */
   needsInfra: boolean;
+  /** The pod's user namespace mappings (userns_options mode POD); undefined: the node's. */
+  userns?: UsernsMappings;
 }
 
 export interface PlanContext {
@@ -74,13 +77,18 @@ export function planPod(config: PodSandboxConfig | undefined, runtimeHandler: st
   checkMode('ipc', namespaces.ipc, [NS_POD, NS_NODE]);
   checkMode('pid', namespaces.pid, [NS_POD, NS_CONTAINER, NS_NODE, NS_TARGET]);
   if (namespaces.pid === NS_TARGET && !namespaces.targetId) throw invalidArgument('cri', 'namespace_options.pid is TARGET but target_id is empty');
-  const userns = nso?.usernsOptions;
-  if (userns && userns.mode !== NS_NODE) throw invalidArgument('cri', 'user namespaces (userns_options.mode other than NODE) are not supported');
+  const userns = planUserns(nso?.usernsOptions, 'config.linux.security_context.namespace_options.userns_options');
+  if (userns) {
+    // Its other namespaces are created inside the user namespace; the node's belong to the node's.
+    for (const k of ['network', 'ipc', 'pid'] as const) {
+      if (namespaces[k] === NS_NODE) throw invalidArgument('cri', `namespace_options.${k}: NODE cannot be combined with a user namespace (userns_options mode POD)`);
+    }
+  }
 
   const hostNetwork = namespaces.network === NS_NODE;
   const hostIpc = namespaces.ipc === NS_NODE;
   // A host-network pod also keeps the node's UTS namespace (as the kubelet expects).
-  const ownNamespaces: NsKind[] = [...(hostNetwork ? [] : (['net', 'uts'] as const)), ...(hostIpc ? [] : (['ipc'] as const))];
+  const ownNamespaces: NsKind[] = [...(userns ? (['user'] as const) : []), ...(hostNetwork ? [] : (['net', 'uts'] as const)), ...(hostIpc ? [] : (['ipc'] as const))];
 
   validateHostname(config.hostname);
   const sysctls = classifySysctls(linux?.sysctls ?? {}, { net: hostNetwork, ipc: hostIpc, uts: hostNetwork });
@@ -109,6 +117,7 @@ export function planPod(config: PodSandboxConfig | undefined, runtimeHandler: st
     bandwidth: hostNetwork ? undefined : cniBandwidth(config.annotations),
     cgroupParent,
     needsInfra: namespaces.pid === NS_POD,
+    ...(userns ? { userns } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 // how berthd knows to run CNI DEL and report the pod NOTREADY.
 import type { TimelineEntry } from '../observe/timeline.js';
 import { join } from 'node:path';
+import type { UsernsMappings } from '../util/idmap.js';
 import { RecordStore } from '../store/record-store.js';
 import type { CniNetworkList } from './cni/network-config.js';
 import type { NsPins } from './namespaces.js';
@@ -84,6 +85,8 @@ export interface PodRecord {
   error?: string;
   /** What happened to the pod and its containers, bounded (src/observe/timeline.ts; written by the observer). */
   timeline?: TimelineEntry[];
+  /** The mappings of the pod's user namespace (pinned at pins.user). */
+  userns?: UsernsMappings;
 }
 
 export class SandboxStore {

@@ -26,3 +26,20 @@ test('berth-sys mount arguments: data "-" when none, flags joined, --cwd first',
   assert.deepEqual(mountArgs({ type: '-', source: '/d', target: '/d', flags: ['bind', 'private'] }), ['mount', '-', '/d', '/d', '-', 'bind,private']);
   assert.deepEqual(mountArgs({ type: 'overlay', source: 'overlay', target: '/r', data: 'lowerdir=a:b', cwd: '/layers' }), ['mount', '--cwd', '/layers', 'overlay', 'overlay', '/r', 'lowerdir=a:b']);
 });
+
+test('pin arguments with a user namespace: its pin and both maps as C:H:L lists', () => {
+  const mappings = {
+    uids: [{ containerId: 0, hostId: 131072, size: 65536 }],
+    gids: [
+      { containerId: 0, hostId: 131072, size: 1000 },
+      { containerId: 1000, hostId: 200000, size: 10 },
+    ],
+  };
+  assert.deepEqual(pinArgs({ net: '/s/ns/net/p', userns: { pin: '/s/ns/user/p', mappings } }), [
+    'pin',
+    '--net=/s/ns/net/p',
+    '--user=/s/ns/user/p',
+    '--uid-map=0:131072:65536',
+    '--gid-map=0:131072:1000,1000:200000:10',
+  ]);
+});
