@@ -28,6 +28,7 @@ import { containerDirs, containerPaths, type ContainerDirs, type ContainerPaths 
 import { nowNs, type ContainerRecord } from './record.js';
 import { mountRootfs, removeContainerFiles, type RootfsIdmap } from './rootfs.js';
 import { hostIdOf } from '../util/idmap.js';
+import { mountImageVolumes } from './image-volumes.js';
 
 /** What the spec step returns: the OCI spec plus facts the record keeps. */
 export interface PreparedSpec {
@@ -47,6 +48,8 @@ export type PrepareSpec = (a: {
   pod: PodView;
   image: ImageView;
   paths: ContainerPaths;
+  /** Image volumes: mount index → host path (see image-volumes.ts). */
+  imageMountSources?: Readonly<Record<number, string>>;
 }) => Promise<PreparedSpec>;
 
 export interface ContainerManagerOptions {
@@ -221,9 +224,11 @@ export class ContainerManager {
         steps.mark('intent');
         failpoint('container.after-intent');
         await mountRootfs(paths, image.lowerDirs, rootfsIdmap(pod));
+        const volumes = await mountImageVolumes(paths, config, this.o.images);
+        rec.imageVolumeIds = volumes.imageIds;
         steps.mark('rootfs');
         await failpointAsync('container.after-rootfs');
-        const prepared = await this.o.prepareSpec({ id, config, sandboxConfig, pod, image, paths });
+        const prepared = await this.o.prepareSpec({ id, config, sandboxConfig, pod, image, paths, imageMountSources: volumes.sources });
         steps.mark('spec');
         rec.user = prepared.user;
         rec.stopSignal = prepared.stopSignal;

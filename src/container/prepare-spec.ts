@@ -30,7 +30,7 @@ export interface SpecEnvironment {
 }
 
 export function specPreparer(env: SpecEnvironment): PrepareSpec {
-  return async ({ id, config, sandboxConfig, pod, image, paths }) => {
+  return async ({ id, config, sandboxConfig, pod, image, paths, imageMountSources }) => {
     const sandbox = sandboxConfig ?? pod.config;
     const sc = config.linux?.securityContext;
     const privileged = sc?.privileged ?? false;
@@ -69,6 +69,7 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
       forceNoNewPrivs: policy.forceNoNewPrivs,
       devices,
       resolvedHostPaths,
+      imageMountSources,
     });
     const prepared: PreparedSpec = {
       spec,
@@ -207,6 +208,7 @@ async function idmapMountSources(config: ContainerConfig, resolved: Record<strin
 async function resolveMountSources(config: ContainerConfig): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [i, m] of config.mounts.entries()) {
+    if (m.image && m.image.image !== '') continue; // an image volume: its source is the mounted image
     if (!m.hostPath) throw invalidArgument('cri', `mounts[${i}].host_path: empty`);
     if (!m.hostPath.startsWith('/')) throw invalidArgument('cri', `mounts[${i}].host_path: "${m.hostPath}" must be absolute`);
     try {

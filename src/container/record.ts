@@ -35,6 +35,8 @@ export interface ContainerRecord {
   cgroupsPath: string;
   /** Its PID namespace is shared (pod, target or node): stopping must kill every process, not only init. Absent in old records: true. */
   sharedPidNamespace?: boolean;
+  /** Images mounted as image volumes (KEP-4639): RemoveImage refuses them while the container exists. */
+  imageVolumeIds?: string[];
 }
 
 export function nowNs(): string {

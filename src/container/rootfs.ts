@@ -9,6 +9,7 @@ import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { sysIdmap, sysMount, sysOverlayIdmap, sysUnmount } from '../oci/berth-sys.js';
 import { BerthError, Code, errnoCode, errorMessage } from '../util/errors.js';
+import { unmountImageVolumes } from './image-volumes.js';
 import type { ContainerPaths } from './paths.js';
 
 /** mount(2) data is limited to a page; stay below it with room for upper/work. */
@@ -16,12 +17,17 @@ const MAX_MOUNT_DATA = 3800;
 
 /** Pure: overlay mount options and the working directory to run mount in (for relative lower dirs). */
 export function overlayOptions(lowerDirs: readonly string[], upper: string, work: string): { options: string; cwd?: string } {
-  const absolute = `lowerdir=${lowerDirs.join(':')},upperdir=${upper},workdir=${work}`;
+  return lowerOptions(lowerDirs, `,upperdir=${upper},workdir=${work}`);
+}
+
+/** Pure: `lowerdir=…` followed by `rest`, the lower dirs relative to `cwd` when absolute names would not fit. */
+export function lowerOptions(lowerDirs: readonly string[], rest = ''): { options: string; cwd?: string } {
+  const absolute = `lowerdir=${lowerDirs.join(':')}${rest}`;
   if (absolute.length <= MAX_MOUNT_DATA) return { options: absolute };
   // Many layers: name the lower dirs relative to their common parent, as containerd does.
   const base = commonParent(lowerDirs);
   const rel = lowerDirs.map((d) => relative(base, d));
-  return { options: `lowerdir=${rel.join(':')},upperdir=${upper},workdir=${work}`, cwd: base };
+  return { options: `lowerdir=${rel.join(':')}${rest}`, cwd: base };
 }
 
 function commonParent(paths: readonly string[]): string {
@@ -113,6 +119,7 @@ export async function unmountRootfs(paths: ContainerPaths): Promise<void> {
 
 /** Removes every file of the container (after unmounting). */
 export async function removeContainerFiles(paths: ContainerPaths): Promise<void> {
+  await unmountImageVolumes(paths);
   await unmountRootfs(paths);
   await unmountIdmapped(paths);
   await rm(paths.bundle, { recursive: true, force: true });

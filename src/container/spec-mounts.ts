@@ -41,6 +41,8 @@ export interface MountInput {
   hostIpc: boolean;
   /** CRI host_path → the same path with symlinks resolved; absent entries are used as given. */
   resolvedHostPaths?: Readonly<Record<string, string>>;
+  /** Image volumes (KEP-4639): mount index → the image's root (or sub path) mounted read-only on the host. */
+  imageMountSources?: Readonly<Record<number, string>>;
   /** The OCI runtime supports the "rro" mount option (recursive read-only, Linux ≥ 5.12). */
   rroSupported: boolean;
 }
@@ -103,10 +105,17 @@ function criBind(m: Mount, i: number, input: MountInput): BindRequest {
   const at = `mounts[${i}]`;
   const containerPath = absolute(m.containerPath, `${at}.container_path`);
   if (containerPath === '/') throw invalidArgument('cri', `${at}.container_path: cannot mount over the root filesystem`);
-  if (m.image && m.image.image !== '') throw invalidArgument('cri', `${at}.image: image volume mounts are not supported`);
   if (m.uidMappings.length > 0 || m.gidMappings.length > 0) {
     throw invalidArgument('cri', `${at}.uidMappings: id-mapped mounts are not supported (no user namespaces)`);
   }
+  if (m.image && m.image.image !== '') {
+    // An image volume: always read-only and private, whatever else the request says (host_path is ignored).
+    const source = input.imageMountSources?.[i];
+    if (!source) throw invalidArgument('cri', `${at}.image: image "${m.image.image}" was not mounted`);
+    if (m.propagation !== MountPropagation.PROPAGATION_PRIVATE) throw invalidArgument('cri', `${at}.propagation: an image volume is PROPAGATION_PRIVATE only`);
+    return { containerPath, hostPath: source, readonly: true, propagation: MountPropagation.PROPAGATION_PRIVATE, recursiveReadOnly: false };
+  }
+  if (m.imageSubPath !== '') throw invalidArgument('cri', `${at}.image_sub_path: set without image`);
   const hostPath = absolute(m.hostPath, `${at}.host_path`);
   const known = [MountPropagation.PROPAGATION_PRIVATE, MountPropagation.PROPAGATION_HOST_TO_CONTAINER, MountPropagation.PROPAGATION_BIDIRECTIONAL];
   if (!known.includes(m.propagation)) throw invalidArgument('cri', `${at}.propagation: unknown value ${m.propagation}`);

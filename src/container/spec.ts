@@ -87,6 +87,8 @@ export interface SpecInput {
   devices?: readonly ResolvedDevice[];
   /** CRI mount host_path → its symlink-free path. */
   resolvedHostPaths?: Readonly<Record<string, string>>;
+  /** Image volumes: mount index → the mounted image (or its sub path) on the host. */
+  imageMountSources?: Readonly<Record<number, string>>;
   cdi?: CdiEdits;
   /** From the daemon config; the CRI has no rlimits and containerd sets none. */
   rlimits?: readonly OciRlimit[];
@@ -152,6 +154,7 @@ export function buildOciSpec(input: SpecInput): OciSpec {
     readonlyRootfs,
     hostIpc: ns.hostIpc,
     resolvedHostPaths: input.resolvedHostPaths,
+    imageMountSources: input.imageMountSources,
     rroSupported: host.rroSupported ?? false,
   });
   spec.mounts = [...mounts.mounts, ...(input.cdi?.mounts ?? []).map((m) => ({ ...m }))];

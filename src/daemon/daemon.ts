@@ -118,7 +118,10 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     cleanups.push(() => containers.close());
     events.attach(containers, pods);
     // Images used by containers keep their layers; registered before the first GC.
-    images.addLayerUsers({ imagesInUse: () => containers.all().map((c) => c.imageId) });
+    images.addLayerUsers({
+      imagesInUse: () => containers.all().flatMap((c) => [c.imageId, ...(c.imageVolumeIds ?? [])]),
+      imageVolumeUsers: () => containers.all().flatMap((c) => (c.imageVolumeIds ?? []).map((imageId) => ({ imageId, container: `${c.id} (${c.name})` }))),
+    });
     await images.collectGarbage();
     pods.setMembers({
       stopAll: async (podId) => {

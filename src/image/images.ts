@@ -31,6 +31,8 @@ import type { Timeouts } from './registry/transport.js';
  */
 export interface LayerUsers {
   imagesInUse(): Iterable<string>;
+  /** Images mounted as image volumes, and by which container: those cannot be removed at all. */
+  imageVolumeUsers?(): Iterable<{ imageId: string; container: string }>;
 }
 
 /** What a container needs from its image (matches src/container/deps.ts ImageView). */
@@ -189,6 +191,11 @@ export class Images {
       if (tag && r.repoTags.includes(tag) && r.repoTags.length > 1) {
         await this.store.put({ ...r, repoTags: r.repoTags.filter((t) => t !== tag) });
         return;
+      }
+      for (const u of this.users) {
+        for (const v of u.imageVolumeUsers?.() ?? []) {
+          if (v.imageId === r.id) throw new BerthError(Code.FailedPrecondition, 'image', `image "${ref}" (${r.id}) is mounted as an image volume by container ${v.container}: remove the container first`);
+        }
       }
       if (this.inUse().has(r.id)) await this.store.put({ ...r, repoTags: [], repoDigests: [], removed: true });
       else {

@@ -403,8 +403,18 @@ test('mounts: errors name the mount', () => {
   invalid(m({ hostPath: 'rel' }), /mounts\[1\]\.host_path: "rel" must be absolute/);
   invalid(m({ containerPath: '/ok/' }), /mounts\[1\]\.container_path: "\/ok" is also the target of mounts\[0\]/);
   invalid(m({ propagation: 9 }), /mounts\[1\]\.propagation: unknown value 9/);
-  invalid(m({ image: { image: 'busybox' } }), /mounts\[1\]\.image: image volume mounts are not supported/);
+  invalid(m({ image: { image: 'busybox' } }), /mounts\[1\]\.image: image "busybox" was not mounted/);
+  invalid(m({ imageSubPath: 'etc' }), /mounts\[1\]\.image_sub_path: set without image/);
   invalid(m({ uidMappings: [{ hostId: 1000, containerId: 0, length: 1 }] }), /mounts\[1\]\.uidMappings: id-mapped mounts are not supported/);
+});
+
+test('mounts: an image volume is a read-only private bind of the mounted image, host_path ignored', () => {
+  const s = build({
+    config: { mounts: [{ containerPath: '/vol', hostPath: '', readonly: false, image: { image: 'data:1' }, imageSubPath: 'etc' }] },
+    input: { imageMountSources: { 0: '/run/b/image-volumes/0/etc' } },
+  });
+  assert.deepEqual(s.mounts.find((m) => m.destination === '/vol'), { destination: '/vol', type: 'bind', source: '/run/b/image-volumes/0/etc', options: ['rbind', 'rprivate', 'ro'] });
+  invalid({ config: { mounts: [{ containerPath: '/vol', image: { image: 'data:1' }, propagation: 2 }] }, input: { imageMountSources: { 0: '/x' } } }, /mounts\[0\]\.propagation: an image volume is PROPAGATION_PRIVATE only/);
 });
 
 // ---- devices ----
