@@ -28,7 +28,7 @@ await build({
 });
 // Metrics and tracing (prom-client, the OpenTelemetry SDK): bundles of their own beside
 // berthd, imported only when [metrics] / [tracing] ask for them (src/observe/load-impl.ts).
-for (const name of ['metrics']) {
+for (const name of ['metrics', 'tracing']) {
   await build({
     ...common,
     entryPoints: { [`observe-${name}`]: `src/observe/${name}-impl.ts` },

@@ -13,6 +13,8 @@ export interface CallOptions {
   /** Deadline for the whole call, milliseconds. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Custom metadata (lower-case names), e.g. a W3C traceparent. */
+  metadata?: Record<string, string>;
 }
 
 export class GrpcStatusError extends BerthError {
@@ -68,6 +70,7 @@ export class GrpcTransport {
         { name: 'te', value: 'trailers' },
       ];
       if (opts.timeoutMs !== undefined) headers.push({ name: 'grpc-timeout', value: `${Math.max(1, Math.ceil(opts.timeoutMs))}m` });
+      for (const [name, value] of Object.entries(opts.metadata ?? {})) headers.push({ name, value });
       const messages: Uint8Array[] = [];
       const reader = new MessageReader(this.maxMessageSize);
       let settled = false;

@@ -6,7 +6,7 @@
 // the daemon, above the managers it reads.
 import type { CallObserver, CallScope, Handlers } from '../api/server.js';
 import type { Headers } from '../api/h2-server.js';
-import type { MethodName } from '../api/method-table.js';
+import { methods, type MethodName } from '../api/method-table.js';
 import type { BerthConfig } from '../config/schema.js';
 import type { ContainerManager } from '../container/manager.js';
 import type { ContainerRecord } from '../container/record.js';
@@ -129,6 +129,7 @@ export class Observer implements CallObserver {
     } else if (method === 'PullImage') this.pulled(op, t1, req, code, error, attrs);
     this.tracer?.export({
       method,
+      path: methods[method].path,
       op,
       ...(headers.traceparent ? { traceparent: headers.traceparent } : {}),
       ...(headers.tracestate ? { tracestate: headers.tracestate } : {}),

@@ -41,7 +41,11 @@ export class Op {
 
   record(name: string, t0: number, t1: number, extra?: { parent?: string; attrs?: Attrs; error?: PhaseError }): void {
     if (this.phases.length >= MAX_PHASES) return;
-    this.phases.push({ name, t0, t1, ...extra });
+    // A phase timed from a promise already running (`timed(ms, 'cni', attach())`) is noticed a
+    // moment after its first child began: it started no later than that child.
+    let start = t0;
+    for (const p of this.phases) if (p.parent === name && p.t0 < start) start = p.t0;
+    this.phases.push({ name, t0: start, t1, ...extra });
   }
 }
 

@@ -38,6 +38,8 @@ export interface MetricsSinkFactory {
 
 export interface TracedCall {
   method: string;
+  /** gRPC path: /runtime.v1.RuntimeService/RunPodSandbox. */
+  path: string;
   op: Op;
   /** W3C trace context the caller sent, if any. */
   traceparent?: string;

@@ -89,3 +89,32 @@ test('[metrics] and [tracing] options are checked', () => {
   assert.match(checkValue(t.endpoint as never, 'localhost:4318') ?? '', /http/);
   assert.equal(checkValue(t.endpoint as never, ''), undefined);
 });
+
+test('the timeline renders a bar per phase on the call\'s scale, plugins under cni, the error once', async () => {
+  const { bar, renderTimeline } = await import('../../src/observe/timeline-render.js');
+  assert.equal(bar(0, 100, 100), '█'.repeat(32));
+  assert.equal(bar(50, 50, 100), `${' '.repeat(16)}${'█'.repeat(16)}`);
+  assert.equal(bar(99, 0, 100).trim(), '█', 'a 0 ms phase still shows');
+  const err = { layer: 'network', message: 'network: CNI plugin flaky ADD failed; stderr: boom' };
+  const text = renderTimeline([
+    {
+      at: Date.UTC(2026, 11, 7, 18, 0, 0),
+      kind: 'pod start',
+      ok: false,
+      ms: 100,
+      phases: [
+        { name: 'cni/flaky', parent: 'cni', startMs: 40, ms: 60, error: err },
+        { name: 'namespaces', startMs: 0, ms: 10 },
+        { name: 'cni', startMs: 10, ms: 90, error: err },
+        { name: 'cni/bridge', parent: 'cni', startMs: 10, ms: 30 },
+      ],
+      error: err,
+    },
+    { at: Date.UTC(2026, 11, 7, 18, 0, 1), kind: 'container exit', ok: false, container: 'app', attempt: 1, exitCode: 137, reason: 'OOMKilled' },
+  ]);
+  const lines = text.split('\n');
+  assert.equal(lines[1], '  18:00:00.000Z  pod start       FAILED in 100.0 ms');
+  assert.deepEqual(lines.slice(2, 6).map((l) => l.trim().split(/\s+/)[0]), ['namespaces', 'cni', 'bridge', 'flaky']);
+  assert.equal(lines.filter((l) => l.includes('✗ network: CNI plugin flaky')).length, 1);
+  assert.match(text, /container exit  app#1  exit code 137 \(OOMKilled\)/);
+});

@@ -2,7 +2,9 @@
 // one thing, as readable sections (kubectl describe's spirit). A name is
 // looked up as a container, then a pod, then an image.
 import { ContainerState, NamespaceMode, PodSandboxState } from '../../../api/gen/api.js';
-import { ImageStatus, ListContainers, ListPodSandbox, PodSandboxStatus } from '../../../api/methods.js';
+import { ContainerStatus, ImageStatus, ListContainers, ListPodSandbox, PodSandboxStatus } from '../../../api/methods.js';
+import type { TimelineEntry } from '../../../observe/timeline.js';
+import { renderTimeline } from '../../../observe/timeline-render.js';
 import { UsageError, type CliContext } from '../../common/cli-context.js';
 import { containerStateWord } from '../../berthctl/verbs/container-format.js';
 import { rfc3339Nano } from '../../berthctl/verbs/pod-format.js';
@@ -32,7 +34,23 @@ function mapLines(m: Record<string, string>): string[] {
     .map((k) => `${k}=${m[k] as string}`);
 }
 
-async function describeContainer(ctx: CliContext, ref: string): Promise<string | undefined> {
+/** What berthd keeps of a pod's or container's history (verbose info "timeline"); [] from other runtimes. */
+async function timelineOf(ctx: CliContext, kind: 'pod' | 'container', id: string): Promise<TimelineEntry[]> {
+  const res = kind === 'pod' ? await ctx.runtime.call(PodSandboxStatus, { podSandboxId: id, verbose: true }) : await ctx.runtime.call(ContainerStatus, { containerId: id, verbose: true });
+  try {
+    return JSON.parse(res.info.timeline ?? '[]') as TimelineEntry[];
+  } catch {
+    return [];
+  }
+}
+
+interface Described {
+  kind: 'container' | 'pod' | 'image';
+  id: string;
+  text: string;
+}
+
+async function describeContainer(ctx: CliContext, ref: string): Promise<Described | undefined> {
   const c = await lookupContainer(ctx, ref);
   if (!c) return undefined;
   const v = await viewOf(ctx, c);
@@ -78,11 +96,12 @@ async function describeContainer(ctx: CliContext, ref: string): Promise<string |
       ['Labels', mapLines(c.labels)],
       ['Annotations', mapLines(Object.fromEntries(Object.entries(c.annotations).filter(([k]) => k !== 'io.berth.run-options')))],
     ]),
+    renderTimeline(await timelineOf(ctx, 'container', c.id)),
   ];
-  return parts.join('\n\n');
+  return { kind: 'container', id: c.id, text: parts.join('\n\n') };
 }
 
-async function describePod(ctx: CliContext, ref: string): Promise<string | undefined> {
+async function describePod(ctx: CliContext, ref: string): Promise<Described | undefined> {
   const { items } = await ctx.runtime.call(ListPodSandbox, {});
   const pod = items.find((p) => p.id === ref || p.metadata?.name === ref || `${p.metadata?.namespace}/${p.metadata?.name}` === ref) ?? (/^[0-9a-f]{3,}$/.test(ref) ? items.filter((p) => p.id.startsWith(ref)) : []).at(0);
   if (!pod) return undefined;
@@ -91,7 +110,7 @@ async function describePod(ctx: CliContext, ref: string): Promise<string | undef
   const ns = s?.linux?.namespaces?.options;
   const mode = (m: NamespaceMode | undefined): string => (m === NamespaceMode.NODE ? 'node' : m === NamespaceMode.CONTAINER ? 'container' : 'pod');
   const now = Date.now();
-  return [
+  const text = [
     section('Pod', [
       ['Name', `${pod.metadata?.namespace}/${pod.metadata?.name}`],
       ['ID', pod.id],
@@ -107,15 +126,17 @@ async function describePod(ctx: CliContext, ref: string): Promise<string | undef
       ['Labels', mapLines(pod.labels)],
       ['Annotations', mapLines(pod.annotations)],
     ]),
+    renderTimeline(await timelineOf(ctx, 'pod', pod.id)),
   ].join('\n\n');
+  return { kind: 'pod', id: pod.id, text };
 }
 
-async function describeImage(ctx: CliContext, ref: string): Promise<string | undefined> {
+async function describeImage(ctx: CliContext, ref: string): Promise<Described | undefined> {
   const img = (await ctx.image.call(ImageStatus, { image: { image: ref } })).image;
   if (!img) return undefined;
   const { containers } = await ctx.runtime.call(ListContainers, {});
   const users = containers.filter((c) => c.imageRef === img.id || c.imageId === img.id);
-  return section('Image', [
+  const text = section('Image', [
     ['ID', img.id],
     ['Tags', img.repoTags],
     ['Digests', img.repoDigests],
@@ -124,19 +145,27 @@ async function describeImage(ctx: CliContext, ref: string): Promise<string | und
     ['Pinned', String(img.pinned)],
     ['Used by', users.map((c) => `${displayName(c)} (${c.id.slice(0, 12)})`)],
   ]);
+  return { kind: 'image', id: img.id, text };
 }
 
 export const verb: BerthVerb = {
   synopsis: 'describe CONTAINER|POD|IMAGE',
-  description: `Show everything the runtime knows about one container, pod or image, in readable sections: for a container its image, command, state and times, pod and ports, limits, user, environment, mounts, labels and annotations; for a pod its state, IPs, namespaces and containers; for an image its tags, digests, size and the containers that use it. A name is looked up as a container, then as a pod (name, namespace/name or ID prefix), then as an image.`,
-  flags: [],
+  description: `Show everything the runtime knows about one container, pod or image, in readable sections: for a container its image, command, state and times, pod and ports, limits, user, environment, mounts, labels and annotations; for a pod its state, IPs, namespaces and containers; for an image its tags, digests, size and the containers that use it. Pods and containers end with their timeline (berthd): each start with a bar per phase on the start's own time scale, failed attempts with the failing layer and the tool's message, restarts and exits with code and reason, pulls made for the pod. A name is looked up as a container, then as a pod (name, namespace/name or ID prefix), then as an image.`,
+  flags: [{ name: 'output', short: 'o', kind: 'string', value: 'format', help: 'json: the timeline of the pod or container as JSON (for scripts)', complete: ['json'] }],
   positional: ['container'],
-  examples: ['berth describe web', 'berth describe kube-system/coredns-5d78c9869d-abcde', 'berth describe busybox'],
+  examples: ['berth describe web', 'berth describe kube-system/coredns-5d78c9869d-abcde', 'berth describe busybox', 'berth describe -o json web'],
   async run(ctx, p) {
     if (p.args.length !== 1) throw new UsageError("describe: exactly one CONTAINER, POD or IMAGE is required; see 'berth describe --help'");
+    const output = p.flags.output;
+    if (output !== undefined && output !== 'json') throw new UsageError(`describe: --output must be json, not "${String(output)}"`);
     const ref = p.args[0] as string;
-    const text = (await describeContainer(ctx, ref)) ?? (await describePod(ctx, ref)) ?? (await describeImage(ctx, ref));
-    if (text === undefined) throw new VerbError(`no container, pod or image called "${ref}" ('berth list' and 'berth images' list them)`);
-    ctx.print(text);
+    const found = (await describeContainer(ctx, ref)) ?? (await describePod(ctx, ref)) ?? (await describeImage(ctx, ref));
+    if (found === undefined) throw new VerbError(`no container, pod or image called "${ref}" ('berth list' and 'berth images' list them)`);
+    if (output === 'json') {
+      const timeline = found.kind === 'image' ? [] : await timelineOf(ctx, found.kind, found.id);
+      ctx.print(JSON.stringify({ kind: found.kind, id: found.id, timeline }, null, 2));
+      return;
+    }
+    ctx.print(found.text);
   },
 };

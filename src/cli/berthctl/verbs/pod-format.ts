@@ -47,12 +47,12 @@ export function podStatusJson(s: PodSandboxStatus): Record<string, unknown> {
   };
 }
 
-/** crictl's info map: JSON object values decoded, other strings unquoted. */
+/** crictl's info map: JSON object (and array: berthd's timeline) values decoded, other strings unquoted. */
 export function decodeInfo(info: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(info).sort()) {
     const v = info[k] as string;
-    if (v.startsWith('{')) {
+    if (v.startsWith('{') || v.startsWith('[')) {
       try {
         out[k] = JSON.parse(v);
         continue;
