@@ -24,6 +24,10 @@
 //       namespace pinned at PIN (mount_setattr MOUNT_ATTR_IDMAP) and attaches
 //       it at TARGET (an existing file or directory): how a volume of a
 //       user-namespaced pod keeps its on-disk owners without a chown.
+//   probe-idmap PATH
+//       Exits 0 when the mount at PATH can be idmapped with a user namespace
+//       of our own (both are then discarded: nothing is left mounted), 1 with
+//       the reason otherwise. Decides whether Berth offers user namespaces.
 //   overlay-idmap --userns=PIN TARGET UPPER WORK LOWER…
 //       Mounts an overlay at TARGET whose lower dirs are idmapped clones of
 //       LOWER… (overlayfs cannot be idmapped itself, but accepts idmapped
@@ -189,6 +193,41 @@ static int cmd_idmap(int argc, char **argv) {
   return 0;
 }
 
+static int cmd_probe_idmap(int argc, char **argv) {
+  if (argc != 1) return usage("probe-idmap: PATH");
+  int up[2], down[2];
+  if (pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0) return fail("pipe", NULL);
+  pid_t child = fork();
+  if (child < 0) return fail("fork", NULL);
+  if (child == 0) {
+    close(up[0]);
+    close(down[1]);
+    if (unshare(CLONE_NEWUSER) < 0) _exit(fail("unshare", "user"));
+    sync_write(up[1]);
+    sync_read(down[0]); // until the parent is done
+    _exit(0);
+  }
+  close(up[1]);
+  close(down[0]);
+  int rc = 1;
+  char path[64];
+  if (sync_read(up[0]) < 0) goto out;
+  if (write_map(child, "uid_map", "0:65536:1") || write_map(child, "gid_map", "0:65536:1")) goto out;
+  snprintf(path, sizeof path, "/proc/%d/ns/user", (int)child);
+  int ufd = open_userns(path);
+  if (ufd < 0) goto out;
+  int fd = idmapped_clone(argv[0], ufd);
+  if (fd >= 0) {
+    close(fd); // detached: closing it unmounts it
+    rc = 0;
+  }
+  close(ufd);
+out:
+  close(down[1]);
+  waitpid(child, NULL, 0);
+  return rc;
+}
+
 static int cmd_overlay_idmap(int argc, char **argv) {
   const char *pin;
   if (argc < 5 || !(pin = opt(argv[0], "--userns"))) return usage("overlay-idmap: --userns=PIN TARGET UPPER WORK LOWER…");
@@ -296,11 +335,12 @@ static int cmd_umount(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) return usage("usage: berth-sys pin|mount|umount|idmap|overlay-idmap …");
+  if (argc < 2) return usage("usage: berth-sys pin|mount|umount|idmap|overlay-idmap|probe-idmap …");
   if (strcmp(argv[1], "pin") == 0) return cmd_pin(argc - 2, argv + 2);
   if (strcmp(argv[1], "mount") == 0) return cmd_mount(argc - 2, argv + 2);
   if (strcmp(argv[1], "umount") == 0) return cmd_umount(argc - 2, argv + 2);
   if (strcmp(argv[1], "idmap") == 0) return cmd_idmap(argc - 2, argv + 2);
   if (strcmp(argv[1], "overlay-idmap") == 0) return cmd_overlay_idmap(argc - 2, argv + 2);
-  return usage("unknown command (pin, mount, umount, idmap, overlay-idmap)");
+  if (strcmp(argv[1], "probe-idmap") == 0) return cmd_probe_idmap(argc - 2, argv + 2);
+  return usage("unknown command (pin, mount, umount, idmap, overlay-idmap, probe-idmap)");
 }

@@ -87,7 +87,9 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
       runtimeConfig: { podCidr: '' },
       runtimeHandlers: () => runtimes.handlers(),
     };
-    const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log, (h) => runtimes.get(h)) });
+    const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log, (h) => runtimes.get(h)),
+      userns: (h) => ({ ok: runtimes.features(h).userNamespaces, why: runtimes.usernsUnsupported ?? 'the runtime has no `features` command' }),
+    });
     await pods.init();
     cleanups.push(() => pods.close());
 

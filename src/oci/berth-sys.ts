@@ -90,6 +90,16 @@ export function sysIdmap(layer: Layer, usernsPin: string, source: string, target
   return run(layer, ['idmap', `--userns=${usernsPin}`, source, target]);
 }
 
+/** Whether the mount at `path` can be idmapped (nothing is left mounted): undefined when it can, else why not. */
+export async function sysProbeIdmap(path: string): Promise<string | undefined> {
+  try {
+    await run('runtime', ['probe-idmap', path]);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 /** Mounts an overlay on `target` whose lower dirs are idmapped with the user namespace pinned at `usernsPin`. */
 export function sysOverlayIdmap(layer: Layer, usernsPin: string, target: string, upper: string, work: string, lowers: readonly string[]): Promise<void> {
   return run(layer, ['overlay-idmap', `--userns=${usernsPin}`, target, upper, work, ...lowers]);

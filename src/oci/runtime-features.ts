@@ -9,7 +9,12 @@ import { runTool } from '../util/run-tool.js';
 export interface HandlerFeatures {
   /** Recursive read-only mounts (`rro`) work: the runtime knows the option and the kernel has mount_setattr(2). */
   recursiveReadOnlyMounts: boolean;
-  /** Pods in a user namespace. Not offered by Berth yet: always false. */
+  /**
+   * Pods in a user namespace: the runtime joins one by path (any runtime with
+   * `features`: runc ≥ 1.1, crun ≥ 1.9) and the kernel can idmap the layer
+   * store's filesystem (probed once: berth-sys probe-idmap), which Berth needs
+   * for the rootfs layers and volumes.
+   */
   userNamespaces: boolean;
 }
 
@@ -34,12 +39,12 @@ export function kernelHasMountSetattr(kernelRelease: string): boolean {
   return major > 5 || (major === 5 && minor >= 12);
 }
 
-/** Pure: the features a handler gets from its `features` output and the kernel release. */
-export function handlerFeatures(featuresJson: string | undefined, kernelRelease: string): HandlerFeatures {
+/** Pure: the features a handler gets from its `features` output, the kernel release and whether the host can idmap the layer store. */
+export function handlerFeatures(featuresJson: string | undefined, kernelRelease: string, hostIdmaps = false): HandlerFeatures {
   if (featuresJson === undefined) return NO_FEATURES;
   return {
     recursiveReadOnlyMounts: mountOptionsOf(featuresJson).includes('rro') && kernelHasMountSetattr(kernelRelease),
-    userNamespaces: false,
+    userNamespaces: hostIdmaps,
   };
 }
 
@@ -52,7 +57,7 @@ export async function readRuntimeFeatures(runtimePath: string): Promise<string |
   }
 }
 
-export async function probeHandlerFeatures(runtimePath: string | undefined): Promise<HandlerFeatures> {
+export async function probeHandlerFeatures(runtimePath: string | undefined, hostIdmaps: boolean): Promise<HandlerFeatures> {
   if (!runtimePath) return NO_FEATURES;
-  return handlerFeatures(await readRuntimeFeatures(runtimePath), release());
+  return handlerFeatures(await readRuntimeFeatures(runtimePath), release(), hostIdmaps);
 }

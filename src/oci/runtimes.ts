@@ -8,6 +8,7 @@ import { resolveBinary } from './binaries.js';
 import type { CgroupWarmer } from './cgroup-warmer.js';
 import { NO_FEATURES, probeHandlerFeatures, type HandlerFeatures } from './runtime-features.js';
 import { OciRuntime } from './runtime.js';
+import { sysProbeIdmap } from './berth-sys.js';
 
 export interface HandlerInfo {
   name: string;
@@ -22,13 +23,18 @@ export class RuntimeRegistry {
 
   private constructor(private readonly config: BerthConfig) {}
 
+  /** Why this host cannot run user-namespaced pods; undefined when it can. */
+  usernsUnsupported: string | undefined;
+
   static async create(config: BerthConfig, warmer?: CgroupWarmer): Promise<RuntimeRegistry> {
     const reg = new RuntimeRegistry(config);
+    // The layer store must take idmapped mounts (overlay's lower dirs, volumes alike).
+    reg.usernsUnsupported = await sysProbeIdmap(config.storage.root);
     await Promise.all(
       Object.entries(config.runtime.handlers).map(async ([name, h]) => {
         const path = await resolveBinary(h.path);
         if (path) reg.runtimes.set(name, new OciRuntime({ name, path, root: h.root, warmer }));
-        reg.infos.set(name, { name, path, features: await probeHandlerFeatures(path) });
+        reg.infos.set(name, { name, path, features: await probeHandlerFeatures(path, reg.usernsUnsupported === undefined) });
       }),
     );
     return reg;

@@ -64,6 +64,8 @@ export interface SandboxManagerOptions {
   /** UpdateRuntimeConfig's pod CIDR, read at each RunPodSandbox. */
   runtimeConfig: { podCidr: string };
   infra: InfraRunner | undefined;
+  /** Whether a handler can run user-namespaced pods (its Status feature), and why not. */
+  userns?: (handler: string) => { ok: boolean; why?: string };
 }
 
 export interface RunRequest {
@@ -137,6 +139,7 @@ export class SandboxManager {
       defaultHandler: this.o.config.runtime.default_handler,
       nodeHostname: nodeHostname(),
       cgroupManager: this.o.config.runtime.cgroup_manager,
+      userns: this.o.userns,
     });
     const pending = this.creations.pending(plan.key);
     if (pending) return pending;

@@ -3,7 +3,7 @@
 // infra process). Everything a request can get wrong is refused here, as
 // InvalidArgument, before anything is created.
 import type { PodSandboxConfig } from '../api/gen/api.js';
-import { invalidArgument } from '../util/errors.js';
+import { failedPrecondition, invalidArgument } from '../util/errors.js';
 import { checkAbsolutePath, checkName, singleLine } from '../util/path-checks.js';
 import { cniBandwidth, cniPortMappings, type CniBandwidth, type CniPortMapping } from './cni/network-setup.js';
 import type { NsKind } from './namespaces.js';
@@ -47,6 +47,8 @@ export interface PlanContext {
   /** Used as the hostname when the config gives none. */
   nodeHostname: string;
   cgroupManager: 'cgroupfs' | 'systemd';
+  /** Whether a handler can run pods in a user namespace (its Status feature), and why not. */
+  userns?: (handler: string) => { ok: boolean; why?: string };
 }
 
 /** Where pods without linux.cgroup_parent (crictl's default) put their cgroups. */
@@ -78,6 +80,10 @@ export function planPod(config: PodSandboxConfig | undefined, runtimeHandler: st
   checkMode('pid', namespaces.pid, [NS_POD, NS_CONTAINER, NS_NODE, NS_TARGET]);
   if (namespaces.pid === NS_TARGET && !namespaces.targetId) throw invalidArgument('cri', 'namespace_options.pid is TARGET but target_id is empty');
   const userns = planUserns(nso?.usernsOptions, 'config.linux.security_context.namespace_options.userns_options');
+  if (userns && ctx.userns) {
+    const can = ctx.userns(handler);
+    if (!can.ok) throw failedPrecondition('runtime', `runtime handler "${handler}" cannot run pods in a user namespace here: ${can.why ?? 'not supported'}`);
+  }
   if (userns) {
     // Its other namespaces are created inside the user namespace; the node's belong to the node's.
     for (const k of ['network', 'ipc', 'pid'] as const) {

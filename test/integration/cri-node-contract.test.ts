@@ -28,7 +28,7 @@ import {
 } from '../../src/api/methods.js';
 import { Code } from '../../src/util/errors.js';
 import { rejectsWith } from '../support/assert-grpc.js';
-import { BERTHCTL, makeTestDir, restartDaemon, runCli, startDaemon, waitFor, type TestDaemon } from '../support/daemon.js';
+import { BERTHCTL, makeTestDir, restartDaemon, runCli, startDaemon, waitFor, type TestDaemon, REPO } from '../support/daemon.js';
 import { DEFAULT_IMAGE_DIR } from '../support/images/build.js';
 import { makeTestNetwork, podConfig, type TestNetwork } from '../support/pod-net.js';
 import { imageRef, seedRegistry } from '../support/registry/push.js';
@@ -90,14 +90,25 @@ function kernelAtLeast(major: number, minor: number): boolean {
   return a > major || (a === major && b >= minor);
 }
 
+/** Whether the kernel idmaps the daemon's layer store (user namespaces need it), asked of the helper directly. */
+function layerStoreIdmaps(root: string): boolean {
+  try {
+    execFileSync(join(REPO, 'dist/berth-sys'), ['probe-idmap', root], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('Status: runtime handlers and features', () => {
   it('lists every configured handler and the default again under "", with features only where they work', async () => {
     const res = await d.client.call(Status, { verbose: false });
     const byName = new Map(res.runtimeHandlers.map((h) => [h.name, h.features]));
     assert.deepEqual(res.runtimeHandlers.map((h) => h.name).sort(), ['', 'crun', 'ghost', 'runc', 'runc-alt']);
     const rro = runcKnowsRro() && kernelAtLeast(5, 12);
-    assert.deepEqual(byName.get('runc'), { recursiveReadOnlyMounts: rro, userNamespaces: false });
-    assert.deepEqual(byName.get('runc-alt'), { recursiveReadOnlyMounts: rro, userNamespaces: false });
+    const userns = layerStoreIdmaps(d.root);
+    assert.deepEqual(byName.get('runc'), { recursiveReadOnlyMounts: rro, userNamespaces: userns });
+    assert.deepEqual(byName.get('runc-alt'), { recursiveReadOnlyMounts: rro, userNamespaces: userns });
     assert.deepEqual(byName.get(''), byName.get('runc'), 'the default handler (runc) again under ""');
     assert.deepEqual(byName.get('ghost'), { recursiveReadOnlyMounts: false, userNamespaces: false }, 'a handler without a binary supports nothing');
     // crun 1.8 has no `features` command: nothing is advertised for it.

@@ -21,6 +21,7 @@ import {
   RemovePodSandbox,
   RunPodSandbox,
   StartContainer,
+  Status,
 } from '../../src/api/methods.js';
 import { Code } from '../../src/util/errors.js';
 import { rejectsWith } from '../support/assert-grpc.js';
@@ -77,6 +78,13 @@ function hostIds(status: string, key: 'Uid' | 'Gid'): number[] {
 }
 
 describe('a pod with a user namespace (mode POD)', () => {
+  it('is advertised: Status lists user_namespaces for runc and the default handler (this kernel idmaps the layer store)', async () => {
+    const st = await d.client.call(Status, { verbose: false });
+    const byName = new Map(st.runtimeHandlers.map((h) => [h.name, h.features?.userNamespaces]));
+    assert.equal(byName.get('runc'), true);
+    assert.equal(byName.get(''), true);
+  });
+
   it('runs its containers as root of the pod range; rootfs and volumes idmapped; nothing left after removal', async () => {
     const vol = join(dir, 'vol');
     await mkdir(vol, { recursive: true });

@@ -28,3 +28,9 @@ test('rro is advertised only when the runtime knows it and the kernel can do it;
   assert.deepEqual(handlerFeatures(JSON.stringify({ mountOptions: ['ro'] }), '6.1.0'), NO_FEATURES);
   assert.deepEqual(handlerFeatures(undefined, '6.1.0'), NO_FEATURES, 'no features command (crun 1.8) or no binary');
 });
+
+test('user namespaces: offered with a features command and a layer store that takes idmapped mounts, not otherwise', () => {
+  assert.equal(handlerFeatures(RUNC, '6.1.0', true).userNamespaces, true);
+  assert.equal(handlerFeatures(RUNC, '6.1.0', false).userNamespaces, false);
+  assert.equal(handlerFeatures(undefined, '6.1.0', true).userNamespaces, false);
+});
