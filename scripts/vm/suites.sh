@@ -10,6 +10,12 @@ SMOKE_FILES=(test/v2/lifecycle.test.ts test/v2/oom.test.ts)
 FULL_FILES=(
   test/v2/lifecycle.test.ts
   test/v2/oom.test.ts
+  test/v2/restart.test.ts
+  test/v2/crun.test.ts
+  test/v2/berth-cli.test.ts
+  test/v2/bad-input.test.ts
+  test/v2/driver-default.test.ts
+  test/v2/apparmor-without-parser.test.ts
 )
 # … and, in a second boot with Debian's apparmor package installed:
-APPARMOR_FILES=()
+APPARMOR_FILES=(test/v2/apparmor-with-parser.test.ts)

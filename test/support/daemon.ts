@@ -80,7 +80,7 @@ interface LaunchArgs {
 }
 
 /** The node flags of dist/berthd.js's shebang (e.g. --max-semi-space-size=1): berthd runs here as it runs installed. */
-function shebangFlags(): string[] {
+export function shebangFlags(): string[] {
   const first = readFileSync(BERTHD, 'utf8').split('\n', 1)[0] ?? '';
   const words = first.replace(/^#!\S*env\s+(-S\s+)?/, '').split(/\s+/);
   return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
