@@ -6,7 +6,7 @@ REPO_DIR="$(cd "$VM_DIR/../.." && pwd)"
 
 # The image depends on the package list, the build script and the files it
 # installs into the guest; any change to them is a new image (the old one
-# stays until `run.sh --prune`).
+# stays in the cache: other checkouts may still use it; delete old keys by hand).
 vm_image_key() {
   (cd "$VM_DIR" && cat packages.txt build-image.sh guest/*) | sha256sum | cut -c1-16
 }

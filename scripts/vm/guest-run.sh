@@ -15,6 +15,11 @@ trap 'echo "$status" >"$OUT/status"; sync' EXIT
 # cache=loose: the repo cannot change under a run, and node_modules is many small reads.
 mount -t 9p -o "$P9,ro,cache=loose" berth-repo "$REPO" || { echo "berth-vm: cannot mount the repo"; exit; }
 install -m 0755 "$IN/node" /usr/local/bin/node
+missing=$(ldd /usr/local/bin/node | awk '/not found/{print $1}' | xargs)
+if [[ -n "$missing" ]]; then
+  echo "berth-vm: the host's node needs $missing, which the image lacks: add its Debian package to scripts/vm/packages.txt"
+  exit
+fi
 export PATH=/usr/local/bin:$PATH HOME=/root
 source "$IN/request.env"   # VARIANT, TEST_TIMEOUT_MS
 mapfile -t files <"$IN/files"
