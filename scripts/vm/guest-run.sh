@@ -6,15 +6,16 @@
 # test files with node's runner and leaves output + exit status in the
 # results share. Its stdout is the serial console the host streams.
 set -u
-IN=/mnt/berth-in OUT=/mnt/berth-out REPO=/mnt/berth-repo
+IN=/mnt/berth-in OUT=/mnt/berth-out REPO=/mnt/berth-repo TOOLS=/mnt/berth-tools
 P9="trans=virtio,version=9p2000.L,msize=262144"
-mkdir -p "$OUT" "$REPO"
+mkdir -p "$OUT" "$REPO" "$TOOLS"
 mount -t 9p -o "$P9" berth-out "$OUT" || { echo "berth-vm: cannot mount the results share"; exit 1; }
 status=125
 trap 'echo "$status" >"$OUT/status"; sync' EXIT
 # cache=loose: the repo cannot change under a run, and node_modules is many small reads.
 mount -t 9p -o "$P9,ro,cache=loose" berth-repo "$REPO" || { echo "berth-vm: cannot mount the repo"; exit; }
-install -m 0755 "$IN/node" /usr/local/bin/node
+mount -t 9p -o "$P9,ro" berth-tools "$TOOLS" || { echo "berth-vm: cannot mount the tools share"; exit; }
+install -m 0755 "$TOOLS/node" /usr/local/bin/node
 missing=$(ldd /usr/local/bin/node | awk '/not found/{print $1}' | xargs)
 if [[ -n "$missing" ]]; then
   echo "berth-vm: the host's node needs $missing, which the image lacks: add its Debian package to scripts/vm/packages.txt"
@@ -26,14 +27,14 @@ mapfile -t files <"$IN/files"
 
 if [[ "$VARIANT" == apparmor ]]; then
   # The package's postinst starts apparmor.service, which loads its profiles.
-  dpkg -i "$IN"/debs/apparmor/*.deb >/tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log; exit; }
+  dpkg -i "$TOOLS"/debs/apparmor/*.deb >/tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log; exit; }
 fi
 
 echo "berth-vm: up $(cut -d" " -f1 /proc/uptime) s; kernel $(uname -r), $(stat -fc %T /sys/fs/cgroup) on /sys/fs/cgroup," \
   "controllers: $(cat /sys/fs/cgroup/cgroup.controllers), PID 1: $(cat /proc/1/comm)," \
   "AppArmor: $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || echo absent)," \
   "apparmor_parser: $(command -v apparmor_parser || echo absent), node $(node --version)"
-echo "berth-vm: running ${files[*]}"
+echo "berth-vm: up $(cut -d" " -f1 /proc/uptime) s; running ${files[*]}"
 
 cd "$REPO"
 start=$SECONDS

@@ -7,8 +7,9 @@
 # Environment: BERTH_VM_ACCEL=kvm to try KVM (default tcg: a nested KVM guest
 # hung at boot on this machine), BERTH_VM_KEEP=1 keeps the run directory,
 # BERTH_VM_CACHE moves the image cache.
-# Builds the image when it is not cached (build-image.sh), shares the built
-# repo read-only (run `npm run build` first) and exits with the tests' status.
+# Builds the image when it is not cached (build-image.sh), shares a copy of
+# the built repo read-only (run `npm run build` first) and exits with the
+# tests' status.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 source "$VM_DIR/suites.sh"
@@ -44,12 +45,22 @@ node_bin=$(readlink -f "$(command -v node)")
 boot() {
   local variant=$1; shift
   local run; run=$(mktemp -d /var/tmp/berth-vm-run.XXXXXX)
-  mkdir -p "$run/in" "$run/out"
+  mkdir -p "$run/in" "$run/out" "$run/tools" "$run/repo"
   cp "$VM_DIR/guest-run.sh" "$run/in/"
-  cp "$node_bin" "$run/in/node"
-  cp -r "$image/debs" "$run/in/debs"
+  # Big files go on a share the runner mounts with a large msize (the input
+  # share is mounted by the image's boot script with 9p's small default).
+  cp "$node_bin" "$run/tools/node"
+  cp -r "$image/debs" "$run/tools/debs"
+  # A copy of the built repo (~80 MB, under a second), so a rebuild, rebase
+  # or edit during a long run cannot change what the guest is testing.
+  local entry
+  for entry in "$REPO_DIR"/* "$REPO_DIR"/.[!.]*; do
+    case "${entry##*/}" in .git|.vm-cache) continue ;; esac
+    cp -a "$entry" "$run/repo/"
+  done
   printf '%s\n' "$@" >"$run/in/files"
-  printf 'VARIANT=%s\nTEST_TIMEOUT_MS=%s\n' "$variant" "$((timeout * 1000))" >"$run/in/request.env"
+  # Each test gets at most 10 minutes (a hung one must not take the whole boot's time).
+  printf 'VARIANT=%s\nTEST_TIMEOUT_MS=%s\n' "$variant" 600000 >"$run/in/request.env"
   # Copy-on-write: the cached image is never written; each boot starts clean.
   qemu-img create -q -f qcow2 -F raw -b "$image/rootfs.img" "$run/disk.qcow2"
 
@@ -65,7 +76,8 @@ boot() {
     -drive "file=$run/disk.qcow2,format=qcow2,if=virtio" \
     -device virtio-rng-pci \
     -virtfs "local,path=$run/in,mount_tag=berth-in,security_model=none,readonly=on" \
-    -virtfs "local,path=$REPO_DIR,mount_tag=berth-repo,security_model=none,readonly=on" \
+    -virtfs "local,path=$run/tools,mount_tag=berth-tools,security_model=none,readonly=on" \
+    -virtfs "local,path=$run/repo,mount_tag=berth-repo,security_model=none,readonly=on" \
     -virtfs "local,path=$run/out,mount_tag=berth-out,security_model=none" \
     </dev/null >"$run/serial.log" 2>&1 &
   local qpid=$!

@@ -40,19 +40,40 @@ export interface V2Stack {
   driver: Driver;
 }
 
-/** A registry with the standard images and a berthd using `driver`, busybox pulled. */
+let sharedRegistry: Promise<Registry> | undefined;
+
+/**
+ * One registry with the standard images per test file (each stack used to
+ * seed its own: ~10 s a time under TCG). Files stop it in a top-level
+ * `after(stopSharedRegistry)`: its process would keep the file's alive.
+ */
+function registry(): Promise<Registry> {
+  if (!sharedRegistry) {
+    sharedRegistry = startTestRegistry();
+    sharedRegistry.catch(() => (sharedRegistry = undefined));
+  }
+  return sharedRegistry;
+}
+
+export async function stopSharedRegistry(): Promise<void> {
+  const r = sharedRegistry;
+  sharedRegistry = undefined;
+  await (await r?.catch(() => undefined))?.reg.stop();
+}
+
+/** The process's registry with the standard images and a berthd using `driver`, busybox pulled. */
 export async function startV2Stack(driver: Driver, extraToml = ''): Promise<V2Stack> {
   await assertV2Guest();
-  const reg = await startTestRegistry();
+  const reg = await registry();
   const n = await startNode({ toml: `\n[runtime]\ncgroup_manager = "${driver}"\n${extraToml}` });
   await n.d.client.call(PullImage, { image: { image: reg.busybox } });
   return { reg, n, driver };
 }
 
+/** Stops berthd and removes its pods and directories; the shared registry stays. */
 export async function stopV2Stack(s: V2Stack | undefined): Promise<void> {
   if (!s) return;
   await stopNode(s.n);
-  await s.reg.reg.stop();
 }
 
 /** A pod uid as the API server makes them (a UUID), unique per call. */

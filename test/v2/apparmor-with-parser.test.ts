@@ -15,7 +15,7 @@ import { Code } from '../../src/util/errors.js';
 import { sh } from '../support/pod-net.js';
 import { assertGrpcError, createAndStart, ctrConfig, runPod } from '../support/reliability.js';
 import { DEFAULT_PROFILE, assertPreconditions, confinementOf, mountProbeConfig, tryMount } from '../support/v2-apparmor.js';
-import { DRIVERS, initPid, kubePodConfig, podUid, removeKubeletParent, startV2Stack, stopV2Stack, type V2Stack } from '../support/v2-guest.js';
+import { DRIVERS, initPid, kubePodConfig, podUid, removeKubeletParent, startV2Stack, stopV2Stack, stopSharedRegistry, type V2Stack } from '../support/v2-guest.js';
 
 const LOCAL_PROFILE = 'berth-test-localhost';
 const LOCAL_PROFILE_FILE = `/tmp/${LOCAL_PROFILE}.apparmor`;
@@ -30,6 +30,8 @@ const LOCAL_PROFILE_TEXT = `profile ${LOCAL_PROFILE} flags=(attach_disconnected,
 }
 `;
 
+
+after(stopSharedRegistry);
 for (const driver of DRIVERS) {
   describe(`${driver} driver: AppArmor with apparmor_parser`, () => {
     let s: V2Stack;

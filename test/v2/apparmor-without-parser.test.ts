@@ -12,8 +12,10 @@ import { Code } from '../../src/util/errors.js';
 import { BERTHCTL, runCli } from '../support/daemon.js';
 import { assertGrpcError, createAndStart, ctrConfig, runPod } from '../support/reliability.js';
 import { assertPreconditions, confinementOf, tryMount, mountProbeConfig } from '../support/v2-apparmor.js';
-import { initPid, kubePodConfig, podUid, removeKubeletParent, startV2Stack, stopV2Stack, type V2Stack } from '../support/v2-guest.js';
+import { initPid, kubePodConfig, podUid, removeKubeletParent, startV2Stack, stopV2Stack, stopSharedRegistry, type V2Stack } from '../support/v2-guest.js';
 
+
+after(stopSharedRegistry);
 describe('AppArmor in the kernel, no apparmor_parser', () => {
   let s: V2Stack;
   const uid = podUid();

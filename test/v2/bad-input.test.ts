@@ -18,8 +18,11 @@ import {
   stopV2Stack,
   unitsContaining,
   type V2Stack,
+  stopSharedRegistry,
 } from '../support/v2-guest.js';
 
+
+after(stopSharedRegistry);
 describe('systemd driver: a cgroup_parent that is not a slice', () => {
   let s: V2Stack;
   before(async () => {

@@ -10,10 +10,12 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BERTH, runCli } from '../support/daemon.js';
-import { DRIVERS, cgroupFile, cgroupOf, startV2Stack, stopV2Stack, type V2Stack } from '../support/v2-guest.js';
+import { DRIVERS, cgroupFile, cgroupOf, startV2Stack, stopV2Stack, stopSharedRegistry, type V2Stack } from '../support/v2-guest.js';
 
 const MiB = 1024 * 1024;
 
+
+after(stopSharedRegistry);
 for (const driver of DRIVERS) {
   describe(`${driver} driver on cgroup v2: berth limits and monitor`, () => {
     let s: V2Stack;

@@ -23,10 +23,13 @@ import {
   stopV2Stack,
   unitsContaining,
   type V2Stack,
+  stopSharedRegistry,
 } from '../support/v2-guest.js';
 
 const MiB = 1024 * 1024;
 
+
+after(stopSharedRegistry);
 for (const driver of DRIVERS) {
   describe(`${driver} driver on cgroup v2: crun`, () => {
     let s: V2Stack;

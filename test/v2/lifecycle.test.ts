@@ -43,6 +43,7 @@ import {
   systemctl,
   unitsContaining,
   type V2Stack,
+  stopSharedRegistry,
 } from '../support/v2-guest.js';
 
 const MiB = 1024 * 1024;
@@ -67,6 +68,8 @@ function between(name: string, value: bigint | undefined, a: bigint, b: bigint, 
   assert.ok(value >= lo && value <= hi, `${name} ${value} not within the files' ${lo}..${hi}`);
 }
 
+
+after(stopSharedRegistry);
 for (const driver of DRIVERS) {
   describe(`${driver} driver on cgroup v2`, () => {
     let s: V2Stack;
