@@ -178,11 +178,19 @@ function defaultMounts(input: MountInput): OciMount[] {
  * Protobuf cannot tell an empty list from an absent one, so an empty list means
  * "defaults" (see docs/architecture.md, Container spec).
  */
-export function maskedAndReadonlyPaths(o: { privileged: boolean; maskedPaths: readonly string[]; readonlyPaths: readonly string[] }): {
+/**
+ * linux.maskedPaths/readonlyPaths. A non-empty CRI list is used as given; an
+ * empty one means the defaults — except that both empty in a pod with its own
+ * user namespace is procMount Unmasked: the kubelet sends the default lists
+ * for Default and empty ones for Unmasked, which Kubernetes allows only with
+ * hostUsers: false. Elsewhere (crictl, no lists) empty stays the safe default.
+ */
+export function maskedAndReadonlyPaths(o: { privileged: boolean; maskedPaths: readonly string[]; readonlyPaths: readonly string[]; podUserNamespace?: boolean }): {
   maskedPaths: string[];
   readonlyPaths: string[];
 } {
   if (o.privileged) return { maskedPaths: [], readonlyPaths: [] };
+  if (o.podUserNamespace && o.maskedPaths.length === 0 && o.readonlyPaths.length === 0) return { maskedPaths: [], readonlyPaths: [] };
   const field = 'linux.security_context';
   const masked = o.maskedPaths.length > 0 ? o.maskedPaths.map((p, i) => absolute(p, `${field}.masked_paths[${i}]`)) : [...DEFAULT_MASKED_PATHS];
   const readonly = o.readonlyPaths.length > 0 ? o.readonlyPaths.map((p, i) => absolute(p, `${field}.readonly_paths[${i}]`)) : [...DEFAULT_READONLY_PATHS];

@@ -160,7 +160,9 @@ export function buildOciSpec(input: SpecInput): OciSpec {
   spec.mounts = [...mounts.mounts, ...(input.cdi?.mounts ?? []).map((m) => ({ ...m }))];
   if (mounts.rootfsPropagation) spec.linux.rootfsPropagation = mounts.rootfsPropagation;
 
-  const paths = maskedAndReadonlyPaths({ privileged, maskedPaths: sc?.maskedPaths ?? [], readonlyPaths: sc?.readonlyPaths ?? [] });
+  // A user namespace per pod: userns_options present with mode POD (0 is POD, so absence matters).
+  const userns = podSc?.namespaceOptions?.usernsOptions;
+  const paths = maskedAndReadonlyPaths({ privileged, maskedPaths: sc?.maskedPaths ?? [], readonlyPaths: sc?.readonlyPaths ?? [], podUserNamespace: userns !== undefined && userns.mode === 0 });
   if (paths.maskedPaths.length > 0) spec.linux.maskedPaths = paths.maskedPaths;
   if (paths.readonlyPaths.length > 0) spec.linux.readonlyPaths = paths.readonlyPaths;
 

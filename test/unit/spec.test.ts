@@ -302,6 +302,22 @@ test('masked/readonly paths: the defaults, the CRI lists instead, none when priv
   invalid({ config: sc({ readonlyPaths: ['/a', ''] }) }, /readonly_paths\[1\]: must not be empty/);
 });
 
+test('procMount Unmasked: both lists empty in a pod with its own user namespace unmasks /proc; elsewhere empty means the defaults', () => {
+  const userns = (mode: NamespaceMode) => ({
+    linux: { securityContext: { namespaceOptions: { pid: NamespaceMode.CONTAINER, usernsOptions: { mode, uids: [{ hostId: 100000, containerId: 0, length: 65536 }], gids: [{ hostId: 100000, containerId: 0, length: 65536 }] } } } },
+  });
+  const unmasked = build({ sandbox: userns(NamespaceMode.POD) });
+  assert.equal(unmasked.linux.maskedPaths, undefined);
+  assert.equal(unmasked.linux.readonlyPaths, undefined);
+  const node = build({ sandbox: userns(NamespaceMode.NODE) });
+  assert.deepEqual(node.linux.maskedPaths, [...DEFAULT_MASKED_PATHS], 'hostUsers: the kubelet never sends Unmasked');
+  const plain = build({});
+  assert.deepEqual(plain.linux.readonlyPaths, [...DEFAULT_READONLY_PATHS], 'no user namespace (crictl): the safe default');
+  const asked = build({ sandbox: userns(NamespaceMode.POD), config: sc({ maskedPaths: ['/proc/kcore'] }) });
+  assert.deepEqual(asked.linux.maskedPaths, ['/proc/kcore'], 'Default procMount: the kubelet sends the lists');
+  assert.deepEqual(asked.linux.readonlyPaths, [...DEFAULT_READONLY_PATHS]);
+});
+
 // ---- mounts ----
 
 const mount = (s: OciSpec, dst: string) => s.mounts.find((m) => m.destination === dst);
