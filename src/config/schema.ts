@@ -42,6 +42,7 @@ export interface BerthConfig {
   streaming: { address: string; port: number; idle_timeout: string };
   log: { level: LogLevel };
   pod: { shm_size: string };
+  cdi: { spec_dirs: string[] };
   metrics: { enabled: boolean; listen: string; allow_remote: boolean };
   tracing: { endpoint: string; sampling_rate: number };
 }
@@ -108,6 +109,13 @@ export const SECTIONS: Record<string, Record<string, FieldSpec>> = {
   pod: {
     shm_size: { type: 'string', doc: 'Size of each pod\'s /dev/shm tmpfs (a quantity: 64Mi, 1Gi, 67108864)', check: checkQuantity },
   },
+  cdi: {
+    spec_dirs: {
+      type: 'string[]',
+      doc: 'CDI spec directories (JSON and YAML), lowest priority first: a device defined again in a later directory replaces the earlier one. Empty turns CDI off',
+      check: absoluteDirs,
+    },
+  },
   metrics: {
     enabled: { type: 'bool', doc: 'Serve Prometheus metrics over HTTP at http://<listen>/metrics (never on the CRI socket)' },
     listen: { type: 'string', doc: 'host:port of the metrics listener', check: checkHostPort },
@@ -170,6 +178,7 @@ export function defaultConfig(): BerthConfig {
     streaming: { address: '127.0.0.1', port: 0, idle_timeout: '4h' },
     log: { level: 'info' },
     pod: { shm_size: '64Mi' },
+    cdi: { spec_dirs: ['/etc/cdi', '/var/run/cdi'] },
     metrics: { enabled: false, listen: '127.0.0.1:9537', allow_remote: false },
     tracing: { endpoint: '', sampling_rate: 1 },
   };
@@ -204,6 +213,12 @@ function checkCidr(v: unknown): string | undefined {
 
 function checkQuantity(v: unknown): string | undefined {
   return typeof v === 'string' && parseQuantity(v) !== undefined && (parseQuantity(v) as number) > 0 ? undefined : 'must be a positive quantity such as 64Mi';
+}
+
+function absoluteDirs(v: unknown): string | undefined {
+  if (!Array.isArray(v)) return 'must be a list of absolute paths';
+  for (const d of v) if (typeof d !== 'string' || !d.startsWith('/')) return `"${String(d)}" is not an absolute path`;
+  return undefined;
 }
 
 function checkUrls(v: unknown): string | undefined {

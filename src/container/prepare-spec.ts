@@ -17,6 +17,10 @@ import { buildOciSpec, confinementWhenUnset, containerCgroupsPath, resolveSeccom
 import { resolveUser } from './user.js';
 import { idmapVolumes } from './rootfs.js';
 import type { ContainerPaths } from './paths.js';
+import { splitDev } from './dev-numbers.js';
+import { cdiEditsFor } from './cdi-inject.js';
+
+export { splitDev } from './dev-numbers.js';
 
 export interface SpecEnvironment {
   host: HostFacts;
@@ -27,6 +31,8 @@ export interface SpecEnvironment {
   pidOf(containerId: string): number | undefined;
   /** What the pod's runtime handler supports (Status advertises the same); default: env.host's rroSupported. */
   handlerFeatures?(handler: string): HandlerFeatures;
+  /** [cdi] spec_dirs, lowest priority first; empty or absent: CDI is off. */
+  cdiSpecDirs?: readonly string[];
 }
 
 export function specPreparer(env: SpecEnvironment): PrepareSpec {
@@ -45,6 +51,8 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
       passwd,
       group,
     });
+    // CDI devices (CDI_devices, cdi.k8s.io/ annotations) → device nodes, mounts, env, hooks, groups.
+    const cdi = await cdiEditsFor(config, env.cdiSpecDirs ?? [], user);
     const policy = confinementWhenUnset({ privileged, securityContext: sc, ...env.whenSeccompUnset });
     const seccomp = await loadSeccomp(resolveSeccompChoice({ privileged, seccomp: sc?.seccomp, seccompProfilePath: sc?.seccompProfilePath ?? '', whenUnset: policy.whenUnset }));
     const devices = privileged ? await hostDevices() : await resolveDevices(config.devices);
@@ -70,10 +78,12 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
       devices,
       resolvedHostPaths,
       imageMountSources,
+      ...(cdi ? { cdi } : {}),
     });
     const prepared: PreparedSpec = {
       spec,
-      user: { uid: user.uid, gid: user.gid, additionalGids: [...user.additionalGids] },
+      // The process's groups as written (CDI may add some): what ContainerStatus.user reports.
+      user: { uid: spec.process.user.uid, gid: spec.process.user.gid, additionalGids: [...(spec.process.user.additionalGids ?? [])] },
       stopSignal: resolveStopSignal(config.stopSignal, image.config.StopSignal),
       resources: spec.linux?.resources ?? {},
       cgroupsPath,
@@ -119,13 +129,6 @@ async function loadSeccomp(choice: ReturnType<typeof resolveSeccompChoice>): Pro
       return parseSeccompProfile(text, choice.path);
     }
   }
-}
-
-/** Linux dev_t → major/minor (glibc's encoding). */
-export function splitDev(rdev: bigint): { major: number; minor: number } {
-  const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
-  const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
-  return { major, minor };
 }
 
 async function deviceAt(hostPath: string, containerPath: string, permissions: string): Promise<ResolvedDevice | undefined> {

@@ -121,7 +121,8 @@ export function buildDevices(devices: readonly ResolvedDevice[], privileged: boo
     if (d.gid !== undefined) dev.gid = d.gid;
     out.push(dev);
     // A fifo needs no cgroup rule; an unbuffered char device is a char device to the cgroup.
-    if (d.type !== 'p') {
+    // CDI's "none": the node exists but the cgroup grants no access to it.
+    if (d.type !== 'p' && d.permissions !== 'none') {
       rules.push({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: devicePermissions(d.permissions, `device ${d.path}`) });
     }
   }

@@ -108,6 +108,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
         whenSeccompUnset: { seccompDefault: config.runtime.seccomp_use_default_when_empty, noNewPrivsDefault: config.runtime.no_new_privs_when_empty },
         pidOf: (id) => containers.get(id)?.pid,
         handlerFeatures: (h) => runtimes.features(h),
+        cdiSpecDirs: config.cdi.spec_dirs,
       }),
       onChange: (rec, kind) => {
         events.publish(rec, kind);
