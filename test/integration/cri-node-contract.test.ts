@@ -124,6 +124,13 @@ describe('Status: runtime handlers and features', () => {
     assert.deepEqual(res.info, {}, 'verbose info only when asked');
     const verbose = await d.client.call(Status, { verbose: true });
     assert.ok(verbose.info.config && verbose.info.runtimeBinaries);
+    // berthctl info shows the handlers and features beside the status, as crictl does.
+    const cli = await runCli(BERTHCTL, ['-r', d.endpoint, 'info', '-q']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const shown = JSON.parse(cli.stdout) as { runtimeHandlers: { name?: string; features?: { recursiveReadOnlyMounts?: boolean } }[]; features: { supplementalGroupsPolicy?: boolean } };
+    assert.deepEqual(shown.runtimeHandlers.map((h) => h.name ?? '').sort(), ['', 'crun', 'ghost', 'runc', 'runc-alt']);
+    assert.equal(shown.runtimeHandlers.find((h) => h.name === 'runc')?.features?.recursiveReadOnlyMounts ?? false, rro);
+    assert.equal(shown.features.supplementalGroupsPolicy, true);
   });
 
   it('what is advertised works: a recursive read-only mount on the handler that says so makes submounts read-only', async (t) => {
