@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { ContainerConfig, ContainerEventType, ContainerState, PodSandboxState, SupplementalGroupsPolicy, type ContainerEventResponse } from '../../src/api/gen/api.js';
@@ -52,6 +52,8 @@ before(async () => {
     // A second name for runc, and a handler whose binary does not exist.
     toml: `${net.toml}\n[runtime.handlers.runc-alt]\npath = "runc"\n[runtime.handlers.ghost]\npath = "/nonexistent/ghost-runtime"\n`,
   });
+  // User-namespaced pods: runc resolves paths as the pod's root, so the test root must be traversable (as /var/lib/berth is).
+  await chmod(d.dir, 0o711);
   await d.client.call(PullImage, { image: { image: busybox } });
 });
 
@@ -275,5 +277,41 @@ describe('PodSandboxStatus and container events (evented PLEG)', () => {
       assert.equal(own?.state, want[i]![1], `event ${i}: the container's own status`);
       assert.equal(e.containersStatuses.find((s) => s.id === sibling)?.state, ContainerState.CONTAINER_CREATED, `event ${i}: its sibling too`);
     }
+  });
+});
+
+describe('procMount Unmasked', () => {
+  // A host range of its own, away from the userns suite's.
+  const HOST_BASE = 65536 * (300 + (process.pid % 200));
+  const maps = [{ hostId: HOST_BASE, containerId: 0, length: 65536 }];
+  // Default masked/read-only paths that exist on this kernel (it has no /proc/kcore).
+  const WATCHED = ['/proc/bus', '/proc/keys', '/proc/sys', '/proc/timer_list'];
+  const maskedOrRo = async (id: string): Promise<string[]> => {
+    const r = await d.client.call(ExecSync, { containerId: id, cmd: ['cat', '/proc/self/mountinfo'], timeout: 10n });
+    return r.stdout
+      .toString()
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((p) => WATCHED.includes(p))
+      .sort();
+  };
+  const start = async (pod: { id: string; config: ReturnType<typeof podConfig> }, name: string, sc: Record<string, unknown>): Promise<string> => {
+    const id = await create(pod, ctr(name, ['sleep', '1000'], { linux: { securityContext: sc } }));
+    await d.client.call(StartContainer, { containerId: id });
+    return id;
+  };
+
+  it('both path lists empty in a user-namespaced pod: /proc is not masked; the kubelet\'s Default lists still mask it', async () => {
+    const pod = await runPod({ linux: { securityContext: { namespaceOptions: { pid: 'POD', usernsOptions: { mode: 'POD', uids: maps, gids: maps } } } } });
+    const unmasked = await start(pod, 'unmasked', {});
+    assert.deepEqual(await maskedOrRo(unmasked), []);
+    const dflt = await start(pod, 'default', { maskedPaths: ['/proc/keys', '/proc/timer_list'], readonlyPaths: ['/proc/bus', '/proc/sys'] });
+    assert.deepEqual(await maskedOrRo(dflt), WATCHED);
+  });
+
+  it('empty lists without a user namespace (crictl) keep the default masks', async () => {
+    const pod = await runPod();
+    const id = await start(pod, 'plain', {});
+    assert.deepEqual(await maskedOrRo(id), WATCHED);
   });
 });
