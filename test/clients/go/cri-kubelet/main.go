@@ -510,7 +510,7 @@ func edges(rt berthcri.RuntimeServiceClient, ctrID string) {
 	})
 	// The gRPC deadline expires while berthd still runs the exec.
 	_ = call(700*time.Millisecond, func(ctx context.Context) error {
-		_, err := rt.ExecSync(ctx, &berthcri.ExecSyncRequest{ContainerId: ctrID, Cmd: []string{"sleep", "7"}, Timeout: 0})
+		_, err := rt.ExecSync(ctx, &berthcri.ExecSyncRequest{ContainerId: ctrID, Cmd: []string{"sleep", "600"}, Timeout: 0})
 		code("deadline", err)
 		return nil
 	})
@@ -520,7 +520,7 @@ func edges(rt berthcri.RuntimeServiceClient, ctrID string) {
 		time.Sleep(500 * time.Millisecond)
 		cancel()
 	}()
-	_, err := rt.ExecSync(ctx, &berthcri.ExecSyncRequest{ContainerId: ctrID, Cmd: []string{"sleep", "8"}, Timeout: 0})
+	_, err := rt.ExecSync(ctx, &berthcri.ExecSyncRequest{ContainerId: ctrID, Cmd: []string{"sleep", "601"}, Timeout: 0})
 	code("cancel", err)
 	// Many calls in flight at once, each with its own short deadline: berthd must answer them all.
 	var wg sync.WaitGroup
