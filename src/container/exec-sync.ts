@@ -19,7 +19,12 @@ export interface ExecSyncResult {
   exitCode: number;
 }
 
-export async function execSync(runtime: OciRuntime, id: string, cmd: readonly string[], timeoutSec: number, scratchDir: string): Promise<ExecSyncResult> {
+/**
+ * `signal`: the caller gave up (the gRPC call was cancelled or its deadline
+ * passed): the process is killed as on a timeout — nothing may keep running
+ * for an answer nobody reads (containerd does the same).
+ */
+export async function execSync(runtime: OciRuntime, id: string, cmd: readonly string[], timeoutSec: number, scratchDir: string, signal?: AbortSignal): Promise<ExecSyncResult> {
   const pidFile = join(scratchDir, `exec-${randomBytes(6).toString('hex')}.pid`);
   const args = [...runtime.globalArgs, 'exec', '--pid-file', pidFile, id, ...cmd];
   runtime.opts.warmer?.holdFor(WARM_EXEC_MS);
@@ -34,11 +39,21 @@ export async function execSync(runtime: OciRuntime, id: string, cmd: readonly st
           void killExec(pidFile, child.pid);
         }, timeoutSec * 1000)
       : undefined;
+  let abandoned = false;
+  const abandon = (): void => {
+    abandoned = true;
+    void killExec(pidFile, child.pid);
+  };
+  signal?.addEventListener('abort', abandon, { once: true });
+  if (signal?.aborted) abandon();
   try {
     const code = await new Promise<number>((resolve, reject) => {
       child.on('error', (e) => reject(new BerthError(Code.Internal, 'runtime', `exec in ${id}: cannot run ${runtime.opts.path}: ${e.message}`)));
       child.on('close', (c, sig) => resolve(c ?? 128 + (sig === 'SIGKILL' ? 9 : 15)));
     });
+    if (abandoned && !timedOut) {
+      throw new BerthError(Code.Cancelled, 'runtime', `exec in ${id}: command ${JSON.stringify(cmd)} killed: the caller gave up`);
+    }
     if (timedOut) {
       throw new BerthError(Code.DeadlineExceeded, 'runtime', `exec in ${id}: command ${JSON.stringify(cmd)} timed out after ${timeoutSec}s and was killed`);
     }
@@ -50,6 +65,7 @@ export async function execSync(runtime: OciRuntime, id: string, cmd: readonly st
     return { stdout: out.data(), stderr, exitCode: code };
   } finally {
     if (timer) clearTimeout(timer);
+    signal?.removeEventListener('abort', abandon);
     await rm(pidFile, { force: true });
   }
 }

@@ -335,13 +335,14 @@ export class ContainerManager {
     });
   }
 
-  async execSync(idOrPrefix: string, cmd: readonly string[], timeoutSec: number): Promise<ExecSyncResult> {
+  /** `signal` aborted (the client gave up) kills the process. */
+  async execSync(idOrPrefix: string, cmd: readonly string[], timeoutSec: number, signal?: AbortSignal): Promise<ExecSyncResult> {
     const rec = this.resolve(idOrPrefix);
     if (cmd.length === 0 || !cmd[0]) throw invalidArgument('cri', 'cmd is empty');
     checkArgv(cmd, 'cmd');
     if (timeoutSec < 0) throw invalidArgument('cri', `timeout must not be negative (got ${timeoutSec})`);
     if (rec.state !== 'running') throw failedPrecondition('cri', `container ${rec.id} is ${rec.state}, not running: cannot exec`);
-    return execSync(this.o.runtimeFor(rec.runtimeHandler), rec.id, cmd, timeoutSec, this.pathsOf(rec.id).bundle);
+    return execSync(this.o.runtimeFor(rec.runtimeHandler), rec.id, cmd, timeoutSec, this.pathsOf(rec.id).bundle, signal);
   }
 
   /** Applies new linux resources to a running or created container and records them. */

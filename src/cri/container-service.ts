@@ -82,8 +82,8 @@ export function containerHandlers(containers: ContainerManager): ContainerHandle
         .map((r) => toContainer(r, containers.configOf(r))),
     }),
 
-    ExecSync: async (req) => {
-      const r = await containers.execSync(req.containerId, req.cmd, Number(req.timeout));
+    ExecSync: async (req, ctx) => {
+      const r = await containers.execSync(req.containerId, req.cmd, Number(req.timeout), ctx.signal);
       return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
     },
 
