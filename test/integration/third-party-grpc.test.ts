@@ -144,11 +144,17 @@ describe('gRPC-Go (Debian) as the kubelet', () => {
     for (const type of ['RuntimeReady', 'NetworkReady']) {
       assert.equal(s.status?.conditions.find((c) => c.type === type)?.status, true, type);
     }
+    // What the kubelet reads for user namespaces, recursive read-only mounts and Strict groups.
+    const handlers = new Map(s.runtimeHandlers.map((h) => [h.name, h.features]));
+    assert.ok(handlers.has('runc') && handlers.has(''), JSON.stringify(rep.responses.status));
+    assert.deepEqual(handlers.get(''), handlers.get('runc'), 'the default handler listed again under ""');
+    assert.equal(s.features?.supplementalGroupsPolicy, true);
     assert.equal(rep.codes.runtimeConfig, 'OK', rep.messages.runtimeConfig);
     assert.ok(RuntimeConfigResponse.fromJSON(rep.responses.runtimeConfig ?? {}).linux !== undefined);
     const fs = ImageFsInfoResponse.fromJSON(rep.responses.imageFsInfo);
-    assert.ok(fs.imageFilesystems.length >= 1);
-    assert.ok(fs.imageFilesystems[0]?.fsId?.mountpoint.startsWith('/'), JSON.stringify(rep.responses.imageFsInfo));
+    // Images and layers share the test root's device: one filesystem, no split eviction.
+    assert.deepEqual(fs.imageFilesystems.map((f) => f.fsId?.mountpoint), [d.root], JSON.stringify(rep.responses.imageFsInfo));
+    assert.deepEqual(fs.containerFilesystems, []);
     assert.ok(fs.imageFilesystems[0]?.usedBytes !== undefined, 'used bytes (0 is right before the first pull)');
   });
 
@@ -160,6 +166,9 @@ describe('gRPC-Go (Debian) as the kubelet', () => {
     const pod = PodSandboxStatusResponse.fromJSON(rep.responses.podSandboxStatus);
     assert.equal(pod.status?.state, PodSandboxState.SANDBOX_READY);
     assert.match(pod.status?.network?.ip ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+    // For the evented PLEG: the pod's containers with a timestamp that says the list is complete.
+    assert.ok(pod.timestamp > 0n);
+    assert.deepEqual(pod.containersStatuses.map((x) => [x.id, x.state]), [[ids.container, ContainerState.CONTAINER_RUNNING]]);
     const c = ContainerStatusResponse.fromJSON(rep.responses.containerStatusRunning);
     assert.equal(c.status?.state, ContainerState.CONTAINER_RUNNING);
     assert.equal(c.status?.logPath, join(dir, 'logs', 'kubelet', 'main.log'));
@@ -202,6 +211,19 @@ describe('gRPC-Go (Debian) as the kubelet', () => {
     assert.ok(later.includes(ContainerEventType.CONTAINER_STOPPED_EVENT), JSON.stringify(later));
     assert.ok(later.includes(ContainerEventType.CONTAINER_DELETED_EVENT), JSON.stringify(later));
     assert.equal(rep.codes.events2End, 'Canceled');
+    // Every event carries the pod's status and its containers' statuses (the container's own, until deleted).
+    const own = (list: unknown[] | null) => (list ?? []).map((e) => ContainerEventResponse.fromJSON(e)).filter((e) => e.containerId === ids.container);
+    const stateAfter: Partial<Record<ContainerEventType, ContainerState>> = {
+      [ContainerEventType.CONTAINER_CREATED_EVENT]: ContainerState.CONTAINER_CREATED,
+      [ContainerEventType.CONTAINER_STARTED_EVENT]: ContainerState.CONTAINER_RUNNING,
+      [ContainerEventType.CONTAINER_STOPPED_EVENT]: ContainerState.CONTAINER_EXITED,
+    };
+    for (const e of [...own(rep.events), ...own(rep.eventsAfterRestart)]) {
+      assert.equal(e.podSandboxStatus?.id, ids.pod, `event ${e.containerEventType}`);
+      assert.ok(e.createdAt > 0n);
+      const mine = e.containersStatuses.find((x) => x.id === ids.container);
+      assert.equal(mine?.state, stateAfter[e.containerEventType], `event ${e.containerEventType}: the container's own status`);
+    }
   });
 
   it('teardown: StopContainer delivers TERM (exit 42 from the trap); the pod is gone and nothing of the container runs', async () => {
@@ -257,6 +279,11 @@ describe('python3-grpcio (Debian, gRPC C-core): unary and server-streaming calls
       [ContainerEventType.CONTAINER_CREATED_EVENT, ContainerEventType.CONTAINER_STARTED_EVENT, ContainerEventType.CONTAINER_STOPPED_EVENT, ContainerEventType.CONTAINER_DELETED_EVENT],
     );
     assert.equal(rep.codes.eventsEnd, 'CANCELLED');
+    for (const e of rep.events.map((x) => ContainerEventResponse.fromJSON(x)).filter((x) => x.containerId === ids.container)) {
+      assert.equal(e.podSandboxStatus?.id, ids.pod, 'events carry the pod status over C-core too');
+    }
+    const pod = PodSandboxStatusResponse.fromJSON(rep.responses.podSandboxStatus);
+    assert.deepEqual(pod.containersStatuses.map((x) => x.id), [ids.container]);
   });
 
   it('bad requests get precise codes naming what is wrong', () => {
