@@ -264,6 +264,36 @@ describe('exec protocol versions', () => {
   });
 });
 
+describe('SPDY stdin as client-go drives it', () => {
+  it('the server keeps its side of stdin open while the session runs (client-go stops sending input once it is ended)', async () => {
+    const url = server.prepareExec(ExecRequest.fromPartial({ containerId: 'c1', cmd: ['cat'], stdin: true, stdout: true })).url;
+    const { conn } = await dialSpdy(url, ['v4.channel.k8s.io']);
+    try {
+      // One at a time, each reply awaited, as client-go does.
+      const error = await conn.openStream({ streamtype: 'error' });
+      const stdin = await conn.openStream({ streamtype: 'stdin' });
+      const stdout = await conn.openStream({ streamtype: 'stdout' });
+      let stdinEndedByServer = false;
+      stdin.on('end', () => (stdinEndedByServer = true));
+      stdin.resume();
+      const out: Buffer[] = [];
+      stdout.on('data', (c: Buffer) => out.push(c));
+      const errText: Buffer[] = [];
+      error.on('data', (c: Buffer) => errText.push(c));
+      // The ping's echo comes after anything the server sent on accepting the streams.
+      await conn.ping();
+      await new Promise((r) => setImmediate(r));
+      assert.equal(stdinEndedByServer, false, 'stdin ended by the server before any input was sent');
+      stdin.end('late input');
+      await Promise.all([once(stdout, 'end'), once(error, 'end')]);
+      assert.equal(Buffer.concat(out).toString(), 'late input');
+      assert.match(Buffer.concat(errText).toString(), /"status":"Success"/);
+    } finally {
+      conn.close();
+    }
+  });
+});
+
 describe('attach', () => {
   it('echoes stdin through the attached process over SPDY and WebSocket', async () => {
     for (const transport of ['spdy', 'websocket'] as const) {
