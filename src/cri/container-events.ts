@@ -8,6 +8,7 @@ import type { Handlers } from '../api/server.js';
 import type { ContainerManager } from '../container/manager.js';
 import type { ContainerRecord } from '../container/record.js';
 import type { SandboxManager } from '../pod/sandbox-manager.js';
+import type { PodRecord } from '../pod/sandbox-store.js';
 import { podContainerStatuses } from './container-service.js';
 import { toPodSandboxStatus } from './pod-mapping.js';
 
@@ -41,6 +42,22 @@ export class ContainerEvents {
       createdAt: BigInt(Date.now()) * 1_000_000n,
       podSandboxStatus: pod ? toPodSandboxStatus(pod) : undefined,
       containersStatuses: podContainerStatuses(containers, rec.podId),
+    };
+    for (const s of [...this.subscribers]) if (!s(event)) this.subscribers.delete(s);
+  }
+
+  /**
+   * A pod sandbox's change, as containerd reports it: the sandbox id as container_id
+   * (`berth events` tells pods by that). `pod` is passed for deletions, whose record is gone.
+   */
+  publishPod(pod: PodRecord, kind: keyof typeof KIND): void {
+    if (this.subscribers.size === 0 || !this.containers) return;
+    const event: ContainerEventResponse = {
+      containerId: pod.id,
+      containerEventType: KIND[kind],
+      createdAt: BigInt(Date.now()) * 1_000_000n,
+      podSandboxStatus: toPodSandboxStatus(pod),
+      containersStatuses: podContainerStatuses(this.containers, pod.id),
     };
     for (const s of [...this.subscribers]) if (!s(event)) this.subscribers.delete(s);
   }

@@ -34,6 +34,7 @@ import { createStreamingServer } from '../stream/server.js';
 import { streamServiceHandlers } from '../cri/stream-service.js';
 import { streamBackendOf } from './stream-backend.js';
 import { Observer } from '../observe/observer.js';
+import { publishPodEvents } from '../observe/pod-events.js';
 
 /**
  * Containers still running when their pod is stopped "must be forcibly
@@ -154,6 +155,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     Object.assign(handlers, listStreamHandlers(handlers, { ...DEFAULT_BATCH_LIMITS, maxBytes: Math.min(DEFAULT_BATCH_LIMITS.maxBytes, config.grpc.max_msg_size / 4) }));
     observer.attach({ pods, containers });
     observer.decorate(handlers);
+    publishPodEvents(handlers, events, pods);
     const server: RunningServer = await startGrpcServer({
       socketPath,
       handlers,

@@ -8,11 +8,13 @@
 // info — and the timeline survives a berthd restart.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerConfig } from '../../src/api/gen/api.js';
-import { CreateContainer, ListPodSandbox, PodSandboxStatus, PullImage, RemovePodSandbox, RunPodSandbox, StartContainer, StopContainer, Version } from '../../src/api/methods.js';
+import { CreateContainer, ListPodSandbox, PodSandboxStatus, PullImage, RemoveContainer, RemovePodSandbox, RunPodSandbox, StartContainer, StopContainer, StopPodSandbox, Version } from '../../src/api/methods.js';
+import type { BerthEvent } from '../../src/cli/berth/verbs/events.js';
 import { Code } from '../../src/util/errors.js';
 import type { TimelineEntry } from '../../src/observe/timeline.js';
 import { rejectsWith } from '../support/assert-grpc.js';
@@ -217,4 +219,48 @@ test('the timeline shows both attempts in berth describe, -o json and berthctl i
   d = await restartDaemon(d);
   const after = JSON.parse((await d.client.call(PodSandboxStatus, { podSandboxId: podId, verbose: true })).info.timeline ?? '[]') as TimelineEntry[];
   assert.deepEqual(after, doc.timeline);
+});
+
+test('berth events streams pod and container events live, in order, with exit codes', async () => {
+  const all = spawn(process.execPath, [BERTH, '-H', d.endpoint, 'events', '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_EXTRA_CA_CERTS: '' } });
+  let out = '';
+  all.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const events = (): BerthEvent[] => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as BerthEvent);
+  try {
+    // Subscribed once an event of a throwaway pod shows (events before the subscription are not replayed).
+    const sync = podConfig('events-sync', { linux: { securityContext: { namespaceOptions: { pid: 'CONTAINER' } } } });
+    let syncId = '';
+    await waitFor(async () => {
+      if (syncId) {
+        await d.client.call(StopPodSandbox, { podSandboxId: syncId });
+        await d.client.call(RemovePodSandbox, { podSandboxId: syncId });
+      }
+      syncId = (await d.client.call(RunPodSandbox, { config: sync })).podSandboxId;
+      return events().some((e) => e.type === 'pod' && e.id === syncId);
+    }, 20_000, () => `berth events printed nothing: ${out}`);
+    await d.client.call(StopPodSandbox, { podSandboxId: syncId });
+    await d.client.call(RemovePodSandbox, { podSandboxId: syncId });
+    const mark = events().length;
+
+    const cfg = podConfig('events', { linux: { securityContext: { namespaceOptions: { pid: 'CONTAINER' } } } });
+    const pod = (await d.client.call(RunPodSandbox, { config: cfg })).podSandboxId;
+    const ctr = (
+      await d.client.call(CreateContainer, { podSandboxId: pod, config: ContainerConfig.fromJSON({ metadata: { name: 'ev', attempt: 0 }, image: { image: busybox }, command: ['sleep', '60'] }), sandboxConfig: cfg })
+    ).containerId;
+    await d.client.call(StartContainer, { containerId: ctr });
+    await d.client.call(StopContainer, { containerId: ctr, timeout: 0n });
+    await d.client.call(RemoveContainer, { containerId: ctr });
+    await d.client.call(StopPodSandbox, { podSandboxId: pod });
+    await d.client.call(RemovePodSandbox, { podSandboxId: pod });
+    await waitFor(() => events().some((e) => e.type === 'pod' && e.action === 'remove' && e.id === pod), 10_000, () => `events: ${out}`);
+    const seen = events()
+      .slice(mark)
+      .filter((e) => e.id === pod || e.id === ctr)
+      .map((e) => `${e.type} ${e.action}`);
+    assert.deepEqual(seen, ['pod create', 'pod start', 'container create', 'container start', 'container die', 'container destroy', 'pod stop', 'pod remove']);
+    const die = events().find((e) => e.id === ctr && e.action === 'die');
+    assert.deepEqual(die?.attributes, { name: 'ev', pod: 'berth-test/events', image: busybox, exitCode: '137', reason: 'Error' });
+  } finally {
+    all.kill('SIGTERM');
+  }
 });

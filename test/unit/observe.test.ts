@@ -118,3 +118,19 @@ test('the timeline renders a bar per phase on the call\'s scale, plugins under c
   assert.equal(lines.filter((l) => l.includes('✗ network: CNI plugin flaky')).length, 1);
   assert.match(text, /container exit  app#1  exit code 137 \(OOMKilled\)/);
 });
+
+test('berth events: CRI events in docker terms, pods by their own id, filters by key', async () => {
+  const { toBerthEvent, eventLine, parseFilters } = await import('../../src/cli/berth/verbs/events.js');
+  const { ContainerEventType, ContainerState } = await import('../../src/api/gen/api.js');
+  const podStatus = { id: 'p1', metadata: { name: 'web', namespace: 'berth', uid: 'u', attempt: 0 } } as never;
+  const pod = toBerthEvent({ containerId: 'p1', containerEventType: ContainerEventType.CONTAINER_STOPPED_EVENT, createdAt: 1_765_130_400_123_000_000n, podSandboxStatus: podStatus, containersStatuses: [] });
+  assert.deepEqual(pod, { time: '2025-12-07T18:00:00.123Z', type: 'pod', action: 'stop', id: 'p1', attributes: { name: 'berth/web' } });
+  const status = { id: 'c1', metadata: { name: 'app', attempt: 0 }, labels: {}, image: { image: 'busybox' }, exitCode: 137, reason: 'OOMKilled', state: ContainerState.CONTAINER_EXITED } as never;
+  const die = toBerthEvent({ containerId: 'c1', containerEventType: ContainerEventType.CONTAINER_STOPPED_EVENT, createdAt: 1_765_130_400_000_000_000n, podSandboxStatus: podStatus, containersStatuses: [status] });
+  assert.equal(eventLine(die), '2025-12-07T18:00:00Z container die c1 (name=app, pod=berth/web, image=busybox, exitCode=137, reason=OOMKilled)');
+  assert.ok(parseFilters(['type=container', 'event=die', 'event=start'])(die));
+  assert.ok(!parseFilters(['type=pod'])(die));
+  assert.ok(parseFilters(['pod=web'])(die) && parseFilters(['pod=berth/web'])(pod) && parseFilters(['pod=p1'])(pod));
+  assert.ok(parseFilters(['container=app'])(die) && !parseFilters(['container=app'])(pod));
+  assert.throws(() => parseFilters(['colour=red']), /bad --filter "colour=red"/);
+});

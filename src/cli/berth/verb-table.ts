@@ -30,6 +30,7 @@ export const VERBS: Record<string, VerbEntry> = {
   images: { group: 'Images', summary: 'List images', load: () => import('./verbs/images.js') },
   rmi: { group: 'Images', summary: 'Remove one or more images', load: () => import('./verbs/rmi.js') },
   list: { group: 'Resources', summary: 'List every container of the node with its pod, state, image and limits', load: () => import('./verbs/list.js') },
+  events: { group: 'Resources', summary: 'Stream container and pod events as they happen', load: () => import('./verbs/events.js') },
   describe: { group: 'Resources', summary: 'Show everything known about a container, pod or image', load: () => import('./verbs/describe.js') },
   monitor: { group: 'Resources', summary: 'Live view of cpu, memory or network use against limits', load: () => import('./verbs/monitor.js') },
   container: { group: 'Resources', summary: 'Show and change the limits and CPU pinning of a container, live', load: () => import('./verbs/container.js') },
