@@ -1,6 +1,7 @@
 // The berthd configuration: every option, its type, its default and the one
 // line of documentation `berthd config` prints above it. Pure data plus the
 // types derived from it; loading and validation live in load.ts.
+import { CGROUP_DRIVER_SETTINGS, type CgroupDriverSetting } from '../cgroups/driver.js';
 import { parseQuantity } from '../util/quantity.js';
 
 export interface RuntimeHandler {
@@ -23,7 +24,7 @@ export interface BerthConfig {
   runtime: {
     default_handler: string;
     conmon_path: string;
-    cgroup_manager: 'cgroupfs' | 'systemd';
+    cgroup_manager: CgroupDriverSetting;
     seccomp_use_default_when_empty: boolean;
     no_new_privs_when_empty: boolean;
     handlers: Record<string, RuntimeHandler>;
@@ -74,7 +75,11 @@ export const SECTIONS: Record<string, Record<string, FieldSpec>> = {
   runtime: {
     default_handler: { type: 'string', doc: 'Runtime handler used when a pod names none' },
     conmon_path: { type: 'string', doc: 'The conmon binary monitoring each container' },
-    cgroup_manager: { type: 'string', doc: 'cgroup driver reported to the kubelet and used for cgroup paths', oneOf: ['cgroupfs', 'systemd'] },
+    cgroup_manager: {
+      type: 'string',
+      doc: 'cgroup driver, reported to the kubelet (RuntimeConfig): "auto" = systemd when systemd is PID 1 on a cgroup v2 host, else cgroupfs',
+      oneOf: CGROUP_DRIVER_SETTINGS,
+    },
     seccomp_use_default_when_empty: {
       type: 'bool',
       doc: 'A container whose request names no seccomp profile at all runs under the default profile (as CRI-O); false: unconfined (containerd; critest expects it). The kubelet always names one.',
@@ -160,7 +165,7 @@ export function defaultConfig(): BerthConfig {
     runtime: {
       default_handler: 'runc',
       conmon_path: 'conmon',
-      cgroup_manager: 'cgroupfs',
+      cgroup_manager: 'auto',
       seccomp_use_default_when_empty: true,
       no_new_privs_when_empty: true,
       handlers: {

@@ -18,6 +18,20 @@ export interface PodView {
   cgroupParent: string;
 }
 
+/** What containers need of the cgroup manager (src/cgroups/manager.ts implements it). */
+export interface ContainerCgroups {
+  /** conmon's cgroup flags. */
+  conmonArgs(): string[];
+  /** Moves a waiting conmon into its own cgroup (systemd: a scope in system.slice). */
+  placeMonitor(pid: number, id: string): Promise<void>;
+  /** The kernel counted an OOM kill in this container's cgroup (cross-check of conmon's oom file). */
+  oomKilled(cgroupsPath: string): Promise<boolean>;
+  /** Calls onOom when an OOM kill is counted while the container runs; returns the stop function. */
+  watchOom(cgroupsPath: string, onOom: () => void): Promise<() => void>;
+  /** After the runtime deleted the container: no scope or cgroup of it stays. */
+  cleanup(id: string): Promise<void>;
+}
+
 export interface PodLookup {
   getPod(id: string): PodView | undefined;
 }

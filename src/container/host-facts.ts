@@ -3,6 +3,7 @@
 // cgroup version and controllers, LSMs, kernel.
 import { access, readFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
+import type { CgroupHostFacts } from '../cgroups/detect.js';
 import { pathExists } from '../util/fs-exists.js';
 import { goArch, parseKernelVersion } from './seccomp-profile.js';
 import { capabilitiesFromMask, type HostFacts } from './spec.js';
@@ -10,12 +11,12 @@ import { capabilitiesFromMask, type HostFacts } from './spec.js';
 const CAP_SYS_RESOURCE = 'CAP_SYS_RESOURCE';
 
 /** `rroSupported`: the default handler's probe (runtime-features.ts); specs override it per handler. */
-export async function readHostFacts(rroSupported: boolean): Promise<HostFacts> {
+export async function readHostFacts(rroSupported: boolean, cgroups: CgroupHostFacts): Promise<HostFacts> {
   const status = await readFile('/proc/self/status', 'utf8');
   const capEff = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
   const capabilities = capabilitiesFromMask(capEff);
   const oom = Number((await readFile('/proc/self/oom_score_adj', 'utf8').catch(() => '0')).trim());
-  const cgroupV2 = await pathExists('/sys/fs/cgroup/cgroup.controllers');
+  const cgroupV2 = cgroups.version === 2;
   return {
     canLowerOomScoreAdj: capabilities.includes(CAP_SYS_RESOURCE),
     currentOomScoreAdj: Number.isFinite(oom) ? oom : 0,
@@ -27,7 +28,7 @@ export async function readHostFacts(rroSupported: boolean): Promise<HostFacts> {
     hostname: hostname(),
     capabilities,
     rroSupported,
-    swapController: cgroupV2 ? true : await pathExists('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
-    hugetlbController: cgroupV2 ? (await readFile('/sys/fs/cgroup/cgroup.controllers', 'utf8').catch(() => '')).includes('hugetlb') : await pathExists('/sys/fs/cgroup/hugetlb'),
+    swapController: cgroups.swapController,
+    hugetlbController: cgroups.hugetlbController,
   };
 }

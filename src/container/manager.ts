@@ -20,7 +20,7 @@ import { checkContainerStrings } from './config-checks.js';
 import { StepTimer } from '../util/step-timer.js';
 import { phase } from '../observe/op.js';
 import type { Logger } from '../util/log.js';
-import type { ImageLookup, ImageView, PodLookup, PodView } from './deps.js';
+import type { ContainerCgroups, ImageLookup, ImageView, PodLookup, PodView } from './deps.js';
 import { execSync, type ExecSyncResult } from './exec-sync.js';
 import { ExitWatcher, type ExitEvent } from './exit-watcher.js';
 import { terminatePartialLine } from './log-fix.js';
@@ -59,6 +59,7 @@ export interface ContainerManagerOptions {
   runtimeFor(handler: string): OciRuntime;
   pods: PodLookup;
   images: ImageLookup;
+  cgroups: ContainerCgroups;
   prepareSpec: PrepareSpec;
   /** CRI resources → OCI linux.resources, with the host's rules (the same as at create). */
   ociResources(linux: LinuxContainerResources): object;
@@ -84,6 +85,8 @@ export class ContainerManager {
   private readonly dirs: ContainerDirs;
   private readonly store: RecordStore<ContainerRecord>;
   private readonly exits: ExitWatcher;
+  /** OOM watches of containers with a process (stop functions). */
+  private readonly oomWatches = new Map<string, () => void>();
 
   constructor(private readonly o: ContainerManagerOptions) {
     this.dirs = containerDirs(o.root, o.state);
@@ -105,6 +108,8 @@ export class ContainerManager {
 
   close(): void {
     this.exits.close();
+    for (const stop of this.oomWatches.values()) stop();
+    this.oomWatches.clear();
   }
 
   // ---- queries (memory only) ----
@@ -242,6 +247,8 @@ export class ContainerManager {
           conmonPath: this.o.conmonPath,
           runtimePath: runtime.opts.path,
           runtimeArgs: runtime.globalArgs,
+          conmonArgs: this.o.cgroups.conmonArgs(),
+          beforeStart: (pid) => this.o.cgroups.placeMonitor(pid, id),
           id,
           name,
           bundle: paths.bundle,
@@ -262,6 +269,7 @@ export class ContainerManager {
         failpoint('container.before-persist');
         await this.store.put(id, rec);
         steps.mark('persist');
+        void this.watchOom(rec);
         this.o.log.info('container created', { id, pod: podId, name, ms: steps.done() });
         this.o.onChange?.(rec, 'created');
         return id;
@@ -321,6 +329,8 @@ export class ContainerManager {
       if (rec.state === 'running' || rec.state === 'unknown') await this.stopLocked(rec.id, 0);
       const runtime = this.o.runtimeFor(rec.runtimeHandler);
       await runtime.delete(rec.id, { force: true });
+      this.stopOomWatch(rec.id);
+      await this.o.cgroups.cleanup(rec.id);
       await removeContainerFiles(this.pathsOf(rec.id));
       await rm(join(this.dirs.exits, rec.id), { force: true });
       await rm(join(this.dirs.sockets, rec.id), { force: true }); // conmon's attach link
@@ -433,7 +443,9 @@ export class ContainerManager {
   private async doMarkExited(rec: ContainerRecord, ev: ExitEvent): Promise<void> {
     if (rec.state === 'exited') return;
     const paths = this.pathsOf(rec.id);
-    const oom = (await pathExists(join(paths.persistDir, 'oom'))) || (await pathExists(join(paths.bundle, 'oom')));
+    const oom =
+      (await pathExists(join(paths.persistDir, 'oom'))) || (await pathExists(join(paths.bundle, 'oom'))) || (await this.o.cgroups.oomKilled(rec.cgroupsPath).catch(() => false));
+    this.stopOomWatch(rec.id);
     // Before the state flips, whoever sees EXITED must see a complete log:
     // conmon writes the exit file before it drains the last output, so wait
     // for conmon to finish, then close a dangling partial line.
@@ -457,6 +469,8 @@ export class ContainerManager {
 
   private async rollbackCreate(rec: ContainerRecord): Promise<void> {
     await this.o.runtimeFor(rec.runtimeHandler).delete(rec.id, { force: true }).catch(() => undefined);
+    this.stopOomWatch(rec.id);
+    await this.o.cgroups.cleanup(rec.id).catch(() => undefined);
     await removeContainerFiles(this.pathsOf(rec.id));
     await rm(join(this.dirs.exits, rec.id), { force: true });
     await rm(join(this.dirs.sockets, rec.id), { force: true });
@@ -498,6 +512,28 @@ export class ContainerManager {
       rec.startedAt = nowNs();
       await this.store.put(rec.id, rec);
     }
+    await this.watchOom(rec);
+  }
+
+  /**
+   * Watches the container's cgroup for OOM kills while it has a process and
+   * leaves conmon's `oom` file when one is counted: a systemd scope vanishes
+   * with its last process, so at exit there may be nothing left to read.
+   */
+  private async watchOom(rec: ContainerRecord): Promise<void> {
+    if (this.oomWatches.has(rec.id) || !rec.cgroupsPath) return;
+    const persistDir = this.pathsOf(rec.id).persistDir;
+    const stop = await this.o.cgroups.watchOom(rec.cgroupsPath, () => {
+      void writeFile(join(persistDir, 'oom'), '', { flag: 'a' }).catch(() => undefined);
+    }).catch(() => undefined);
+    if (!stop) return;
+    if (!this.records.has(rec.id) || rec.state === 'exited') stop();
+    else this.oomWatches.set(rec.id, stop);
+  }
+
+  private stopOomWatch(id: string): void {
+    this.oomWatches.get(id)?.();
+    this.oomWatches.delete(id);
   }
 
   /** conmon's attach links (containers' and pod infras') whose bundle is gone: their owner was removed while berthd was down. */

@@ -13,7 +13,7 @@ import type { PrepareSpec, PreparedSpec } from './manager.js';
 
 import { DEFAULT_SECCOMP_PROFILE } from './seccomp-default.js';
 import { parseSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
-import { buildOciSpec, confinementWhenUnset, containerCgroupsPath, resolveSeccompChoice, resolveStopSignal, type HostFacts, type ResolvedDevice } from './spec.js';
+import { buildOciSpec, confinementWhenUnset, resolveSeccompChoice, resolveStopSignal, type HostFacts, type ResolvedDevice } from './spec.js';
 import { resolveUser } from './user.js';
 import { idmapVolumes } from './rootfs.js';
 import type { ContainerPaths } from './paths.js';
@@ -24,9 +24,12 @@ export { splitDev } from './dev-numbers.js';
 
 export interface SpecEnvironment {
   host: HostFacts;
-  cgroupDriver: 'cgroupfs' | 'systemd';
+  /** linux.cgroupsPath of a container in a pod with this cgroup parent (src/cgroups). */
+  cgroupsPath(podParent: string, id: string): string;
   /** [runtime] seccomp_use_default_when_empty / no_new_privs_when_empty. */
   whenSeccompUnset: { seccompDefault: boolean; noNewPrivsDefault: boolean };
+  /** At create: the AppArmor profile the spec names, checked against what is loaded (oci/apparmor.ts). */
+  apparmorProfile(profile: string | undefined, field: string): Promise<string | undefined>;
   /** The pid of a container in this daemon, for NamespaceMode TARGET. */
   pidOf(containerId: string): number | undefined;
   /** What the pod's runtime handler supports (Status advertises the same); default: env.host's rroSupported. */
@@ -59,7 +62,7 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
     const resolvedHostPaths = await resolveMountSources(config);
     if (pod.userns && pod.namespaces.user) await idmapMountSources(config, resolvedHostPaths, paths, pod.namespaces.user);
     const targetPid = targetNamespace(config, env);
-    const cgroupsPath = containerCgroupsPath(env.cgroupDriver, pod.cgroupParent, id);
+    const cgroupsPath = env.cgroupsPath(pod.cgroupParent, id);
     const spec = buildOciSpec({
       id,
       sandboxId: pod.id,
@@ -80,6 +83,11 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
       imageMountSources,
       ...(cdi ? { cdi } : {}),
     });
+    if (spec.process) {
+      const profile = await env.apparmorProfile(spec.process.apparmorProfile, 'linux.security_context.apparmor');
+      if (profile) spec.process.apparmorProfile = profile;
+      else delete spec.process.apparmorProfile;
+    }
     const prepared: PreparedSpec = {
       spec,
       // The process's groups as written (CDI may add some): what ContainerStatus.user reports.

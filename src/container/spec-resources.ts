@@ -1,6 +1,7 @@
 // cgroup resources, OOM score and devices of a container, from the CRI
 // LinuxContainerResources and the devices the caller resolved on the host. Pure.
 import type { Device, LinuxContainerResources } from '../api/gen/api.js';
+import { checkUnified } from '../cgroups/resources.js';
 import { invalidArgument } from '../util/errors.js';
 import type { OciDevice, OciDeviceRule, OciResources } from './oci-spec-types.js';
 import { absolute } from './spec-mounts.js';
@@ -59,10 +60,7 @@ export function buildResources(r: LinuxContainerResources | undefined, host: Res
 
   const unified = Object.entries(r.unified);
   if (unified.length > 0) {
-    if (!host.cgroupV2) throw invalidArgument('cri', `${FIELD}.unified: needs cgroup v2, and this host uses cgroup v1`);
-    for (const [k] of unified) {
-      if (k.includes('/') || k.startsWith('.') || k === '') throw invalidArgument('cri', `${FIELD}.unified["${k}"]: not a cgroup file name`);
-    }
+    checkUnified(host.cgroupV2 ? 2 : 1, r.unified, `${FIELD}.unified`);
     out.unified = Object.fromEntries(unified);
   }
   return out;

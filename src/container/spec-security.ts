@@ -2,11 +2,12 @@
 // from the CRI security context (both the SecurityProfile messages and the
 // deprecated string fields). Pure: the caller loads the files it names.
 import { SecurityProfile_ProfileType, type SecurityProfile, type SELinuxOption } from '../api/gen/api.js';
-import { invalidArgument } from '../util/errors.js';
+import { APPARMOR_DEFAULT_PROFILE } from '../oci/apparmor-profile.js';
+import { invalidArgument, notFound } from '../util/errors.js';
 
 export type SeccompChoice = { kind: 'unconfined' } | { kind: 'runtime-default' } | { kind: 'localhost'; path: string };
 
-export const APPARMOR_DEFAULT_PROFILE = 'berth-default';
+export { APPARMOR_DEFAULT_PROFILE };
 
 const LOCALHOST = 'localhost/';
 const SC = 'linux.security_context';
@@ -72,8 +73,10 @@ export function confinementWhenUnset(o: {
 
 /**
  * The AppArmor profile to run under, or undefined for none. Ignored cleanly
- * when the host has no AppArmor. Unset means the runtime default
+ * when the host has no AppArmor, except a Localhost profile, which cannot be
+ * honoured there (NotFound naming it). Unset means the runtime default
  * (kubernetes#51746); privileged drops the default but keeps a Localhost one.
+ * Whether the named profile is loaded is the caller's check (oci/apparmor.ts).
  */
 export function resolveApparmorProfile(o: {
   privileged: boolean;
@@ -81,9 +84,12 @@ export function resolveApparmorProfile(o: {
   apparmorProfile: string;
   hostHasApparmor: boolean;
 }): string | undefined {
-  if (!o.hostHasApparmor) return undefined;
   const field = o.apparmor ? `${SC}.apparmor` : `${SC}.apparmor_profile`;
   const sp = o.apparmor ?? profileFromPath(o.apparmorProfile, field) ?? { profileType: SecurityProfile_ProfileType.RuntimeDefault, localhostRef: '' };
+  if (!o.hostHasApparmor) {
+    if (sp.profileType !== SecurityProfile_ProfileType.Localhost) return undefined;
+    throw notFound('runtime', `${field}: AppArmor profile "${trimLocalhost(sp.localhostRef)}" cannot be applied: AppArmor is not enabled on this node`);
+  }
   switch (sp.profileType) {
     case SecurityProfile_ProfileType.Unconfined:
       onlyLocalhostHasRef(sp, field);

@@ -21,7 +21,6 @@ export type { PodFiles } from './spec-mounts.js';
 export type { PodNamespacePaths } from './spec-namespaces.js';
 export type { ResolvedDevice } from './spec-resources.js';
 export { resolveSeccompChoice, confinementWhenUnset, resolveApparmorProfile, APPARMOR_DEFAULT_PROFILE, type SeccompChoice } from './spec-security.js';
-export { containerCgroupsPath, type CgroupDriverName } from './spec-cgroups.js';
 export { resolveStopSignal, signalNumber } from './spec-signal.js';
 export { capabilitiesFromMask, ALL_CAPABILITIES, DEFAULT_CAPABILITIES } from './spec-capabilities.js';
 export { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from './spec-mounts.js';

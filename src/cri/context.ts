@@ -1,6 +1,8 @@
 // What the CRI handlers are given: the daemon's configuration and the
 // subsystems they call. Built once by the daemon (src/daemon/daemon.ts).
+import type { CgroupDriverName, CgroupVersion } from '../cgroups/driver.js';
 import type { BerthConfig } from '../config/schema.js';
+import type { AppArmorStatus } from '../oci/apparmor.js';
 import type { NetworkWatch } from '../pod/cni/network-watch.js';
 import type { Logger } from '../util/log.js';
 
@@ -18,4 +20,8 @@ export interface CriContext {
   runtimeHandlers(): readonly { name: string; features: { recursiveReadOnlyMounts: boolean; userNamespaces: boolean } }[];
   /** Set by UpdateRuntimeConfig. */
   runtimeConfig: { podCidr: string };
+  /** The cgroup driver in use (chosen once at start-up) and the host's hierarchy. */
+  cgroups: { driver: CgroupDriverName; version: CgroupVersion; systemdInit: boolean };
+  /** AppArmor as berthd found it (may change when the default profile is reloaded). */
+  apparmorStatus(): AppArmorStatus;
 }

@@ -3,7 +3,7 @@
 // carries exactly the label values its descriptor has keys for, which the
 // kubelet requires (a count mismatch drops the sample).
 import type { Metric } from '../api/gen/api.js';
-import type { CgroupSample } from '../stats/cgroup-parse.js';
+import type { CgroupSample } from '../cgroups/stats-parse.js';
 import type { DiskUsageSample } from '../stats/fs-usage.js';
 import type { NetDevCounters } from '../stats/net-stats.js';
 import { METRICS, type MetricKey } from './metrics-catalog.js';

@@ -8,7 +8,7 @@
 import { statfs } from 'node:fs/promises';
 import type { ContainerMetrics, PodSandboxMetrics } from '../api/gen/api.js';
 import type { Handlers } from '../api/server.js';
-import { cgroupFsPath } from '../stats/cgroup.js';
+import { cgroupFsPath } from '../cgroups/paths.js';
 import type { StatsCollector } from '../stats/collector.js';
 import { mapLimit } from '../stats/limit.js';
 import { errorMessage } from '../util/errors.js';

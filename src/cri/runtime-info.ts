@@ -31,6 +31,8 @@ export function runtimeInfoHandlers(ctx: CriContext): Pick<Handlers, 'Version' |
         info.configFiles = JSON.stringify(ctx.configFiles);
         info.cniconfig = JSON.stringify(net.network ? { file: net.network.file, config: net.network.list } : { error: net.message });
         info.runtimeBinaries = JSON.stringify(ctx.binaries);
+        info.cgroups = JSON.stringify(ctx.cgroups);
+        info.apparmor = JSON.stringify(ctx.apparmorStatus());
       }
       return {
         status: { conditions },
@@ -43,7 +45,8 @@ export function runtimeInfoHandlers(ctx: CriContext): Pick<Handlers, 'Version' |
     },
 
     RuntimeConfig: async () => ({
-      linux: { cgroupDriver: ctx.config.runtime.cgroup_manager === 'systemd' ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS },
+      // Chosen once at start-up: the kubelet reads it once and it must not change while it runs.
+      linux: { cgroupDriver: ctx.cgroups.driver === 'systemd' ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS },
     }),
 
     UpdateRuntimeConfig: async (req) => {

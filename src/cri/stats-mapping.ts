@@ -9,7 +9,7 @@ import type {
   SwapUsage,
   UInt64Value,
 } from '../api/gen/api.js';
-import type { CgroupSample } from '../stats/cgroup-parse.js';
+import type { CgroupSample } from '../cgroups/stats-parse.js';
 import type { DiskUsageSample } from '../stats/fs-usage.js';
 import type { NetDevCounters, PodNetwork } from '../stats/net-stats.js';
 

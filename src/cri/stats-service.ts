@@ -7,8 +7,8 @@
 import type { ContainerStats, PodSandboxStats } from '../api/gen/api.js';
 import type { Handlers } from '../api/server.js';
 import { sumSamples } from '../stats/aggregate.js';
-import type { CgroupSample } from '../stats/cgroup-parse.js';
-import { cgroupFsPath } from '../stats/cgroup.js';
+import type { CgroupSample } from '../cgroups/stats-parse.js';
+import { cgroupFsPath } from '../cgroups/paths.js';
 import type { StatsCollector } from '../stats/collector.js';
 import { mapLimit } from '../stats/limit.js';
 import { splitInterfaces, type PodNetwork } from '../stats/net-stats.js';

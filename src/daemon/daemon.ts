@@ -27,7 +27,9 @@ import { specPreparer } from '../container/prepare-spec.js';
 import { buildResources } from '../container/spec-resources.js';
 import { containerDirs } from '../container/paths.js';
 import { RuntimeRegistry } from '../oci/runtimes.js';
-import { CgroupWarmer } from '../oci/cgroup-warmer.js';
+import { CgroupWarmer } from '../cgroups/warmer.js';
+import { CgroupManager } from '../cgroups/manager.js';
+import { AppArmor } from '../oci/apparmor.js';
 import { StatsCollector } from '../stats/collector.js';
 import { VERSION } from '../version.js';
 import { createStreamingServer } from '../stream/server.js';
@@ -73,8 +75,11 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     const warmer = CgroupWarmer.forSelf(await readFile('/proc/self/cgroup', 'utf8').catch(() => ''));
     cleanups.push(() => warmer.close());
     log.debug('cgroup migration warmer', { active: warmer.active });
-    const runtimes = await RuntimeRegistry.create(config, warmer);
+    const cgroups = await CgroupManager.create(config.runtime.cgroup_manager, log);
+    log.info('cgroups', { ...cgroups.describe(), setting: config.runtime.cgroup_manager });
+    const runtimes = await RuntimeRegistry.create(config, warmer, cgroups.runtimeArgs());
     const handler = config.runtime.handlers[config.runtime.default_handler];
+    const apparmor = await AppArmor.init(`${config.storage.root}/apparmor`, log);
     const ctx: CriContext = {
       config,
       configFiles,
@@ -87,15 +92,18 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
       },
       runtimeConfig: { podCidr: '' },
       runtimeHandlers: () => runtimes.handlers(),
+      cgroups: cgroups.describe(),
+      apparmorStatus: () => apparmor.status(),
     };
-    const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log, (h) => runtimes.get(h)),
+    const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log, (h) => runtimes.get(h), cgroups),
       userns: (h) => ({ ok: runtimes.features(h).userNamespaces, why: runtimes.usernsUnsupported ?? 'the runtime has no `features` command' }),
+      cgroupParent: (r) => cgroups.podParent(r),
     });
     await pods.init();
     cleanups.push(() => pods.close());
 
     const events = new ContainerEvents();
-    const host = await readHostFacts(runtimes.features('').recursiveReadOnlyMounts);
+    const host = { ...(await readHostFacts(runtimes.features('').recursiveReadOnlyMounts, cgroups.host)), hostHasApparmor: apparmor.enabled };
     const containers: ContainerManager = new ContainerManager({
       root: config.storage.root,
       state: config.storage.state,
@@ -103,9 +111,11 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
       runtimeFor: (h) => runtimes.get(h),
       pods,
       images,
+      cgroups,
       prepareSpec: specPreparer({
         host,
-        cgroupDriver: config.runtime.cgroup_manager,
+        cgroupsPath: (parent, id) => cgroups.cgroupsPath(parent, id),
+        apparmorProfile: (profile, field) => apparmor.profileForCreate(profile, field),
         whenSeccompUnset: { seccompDefault: config.runtime.seccomp_use_default_when_empty, noNewPrivsDefault: config.runtime.no_new_privs_when_empty },
         pidOf: (id) => containers.get(id)?.pid,
         handlerFeatures: (h) => runtimes.features(h),

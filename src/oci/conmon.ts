@@ -8,13 +8,21 @@ import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError, Code, type Layer } from '../util/errors.js';
 import { excerpt } from '../util/run-tool.js';
-import type { CgroupWarmer } from './cgroup-warmer.js';
+import type { CgroupWarmer } from '../cgroups/warmer.js';
 
 export interface ConmonOptions {
   conmonPath: string;
   runtimePath: string;
   /** Global runtime arguments, e.g. --root=… */
   runtimeArgs: readonly string[];
+  /** conmon's own cgroup flags (src/cgroups: -s under the systemd driver). */
+  conmonArgs?: readonly string[];
+  /**
+   * Awaited with conmon's pid before the start byte is sent: conmon does
+   * nothing (no fork, no runtime) until then, so this is where it is moved
+   * into its own cgroup. A failure kills conmon and fails the create.
+   */
+  beforeStart?: (pid: number) => Promise<void>;
   id: string;
   name: string;
   bundle: string;
@@ -56,6 +64,7 @@ export function conmonCreateArgs(o: ConmonOptions): string[] {
     '--socket-dir-path', o.socketDir,
     '--log-level', o.logLevel ?? 'error',
     '--syslog',
+    ...(o.conmonArgs ?? []),
   ];
   for (const a of o.runtimeArgs) args.push('--runtime-arg', a);
   if (o.terminal) args.push('-t');
@@ -128,6 +137,19 @@ export function conmonCreate(o: ConmonOptions): Promise<CreatedContainer> {
       finish(new BerthError(Code.Internal, layer, `conmon for ${o.id} exited before the runtime created the container${stderr ? `: ${excerpt(stderr)}` : ''}`));
     });
     start.on('error', () => undefined);
-    start.write('0');
+    const pid = child.pid;
+    if (!o.beforeStart || pid === undefined) {
+      start.write('0');
+      return;
+    }
+    o.beforeStart(pid).then(
+      () => {
+        if (!done) start.write('0');
+      },
+      (e: unknown) => {
+        child.kill('SIGKILL');
+        finish(e instanceof BerthError ? e : new BerthError(Code.Internal, 'cgroups', `cannot place conmon for ${o.id}: ${String(e)}`));
+      },
+    );
   });
 }

@@ -3,7 +3,7 @@
 // 'runtime' layer and the command.
 import { BerthError, Code } from '../util/errors.js';
 import { runTool, type ToolResult } from '../util/run-tool.js';
-import type { CgroupWarmer } from './cgroup-warmer.js';
+import type { CgroupWarmer } from '../cgroups/warmer.js';
 
 export type OciStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -25,6 +25,8 @@ export interface OciRuntimeOptions {
   /** The runtime's --root state directory. */
   root: string;
   timeoutMs?: number;
+  /** Global cgroup flags from src/cgroups (--systemd-cgroup): on every call, harmless where runc reads its state. */
+  cgroupArgs?: readonly string[];
   /** Held while this runtime moves a process into a container's cgroups (create, exec). */
   warmer?: CgroupWarmer;
 }
@@ -36,7 +38,7 @@ export class OciRuntime {
 
   /** Global arguments every invocation carries. */
   get globalArgs(): string[] {
-    return [`--root=${this.opts.root}`];
+    return [`--root=${this.opts.root}`, ...(this.opts.cgroupArgs ?? [])];
   }
 
   async state(id: string): Promise<OciState> {

@@ -5,7 +5,7 @@
 import type { BerthConfig } from '../config/schema.js';
 import { BerthError, Code, invalidArgument } from '../util/errors.js';
 import { resolveBinary } from './binaries.js';
-import type { CgroupWarmer } from './cgroup-warmer.js';
+import type { CgroupWarmer } from '../cgroups/warmer.js';
 import { NO_FEATURES, probeHandlerFeatures, type HandlerFeatures } from './runtime-features.js';
 import { OciRuntime } from './runtime.js';
 import { sysProbeIdmap } from './berth-sys.js';
@@ -26,14 +26,14 @@ export class RuntimeRegistry {
   /** Why this host cannot run user-namespaced pods; undefined when it can. */
   usernsUnsupported: string | undefined;
 
-  static async create(config: BerthConfig, warmer?: CgroupWarmer): Promise<RuntimeRegistry> {
+  static async create(config: BerthConfig, warmer?: CgroupWarmer, cgroupArgs: readonly string[] = []): Promise<RuntimeRegistry> {
     const reg = new RuntimeRegistry(config);
     // The layer store must take idmapped mounts (overlay's lower dirs, volumes alike).
     reg.usernsUnsupported = await sysProbeIdmap(config.storage.root);
     await Promise.all(
       Object.entries(config.runtime.handlers).map(async ([name, h]) => {
         const path = await resolveBinary(h.path);
-        if (path) reg.runtimes.set(name, new OciRuntime({ name, path, root: h.root, warmer }));
+        if (path) reg.runtimes.set(name, new OciRuntime({ name, path, root: h.root, warmer, cgroupArgs }));
         reg.infos.set(name, { name, path, features: await probeHandlerFeatures(path, reg.usernsUnsupported === undefined) });
       }),
     );

@@ -24,11 +24,6 @@ const MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/pro
 const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 const NO_CAPS = { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
 
-/** cgroupfs: <parent>/<id>; systemd: <slice>:berth:<id> (runc's form). */
-export function infraCgroupsPath(parent: string, podId: string, manager: 'cgroupfs' | 'systemd'): string {
-  return manager === 'systemd' ? `${parent}:berth:${podId}` : `${parent.replace(/\/+$/, '')}/${podId}`;
-}
-
 export function infraSpec(i: InfraSpecInput): object {
   // The user namespace first: it owns the pod's other namespaces, and the PID namespace made here.
   const namespaces: { type: string; path?: string }[] = [];

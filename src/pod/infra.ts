@@ -12,7 +12,8 @@ import { conmonCreate } from '../oci/conmon.js';
 import { OciRuntime } from '../oci/runtime.js';
 import { BerthError, Code, errorMessage, failedPrecondition } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { INFRA_BINARY, infraCgroupsPath, infraSpec } from './infra-spec.js';
+import { INFRA_BINARY, infraSpec } from './infra-spec.js';
+import type { CgroupManager } from '../cgroups/manager.js';
 import type { InfraRunner } from './sandbox-manager.js';
 import type { InfraRecord, PodRecord } from './sandbox-store.js';
 
@@ -23,6 +24,7 @@ export interface CatatonitInfraOptions {
   catatonitPath: string;
   /** The handler's runtime (src/oci/runtimes.ts): throws for one not configured or not installed. */
   runtimeOf: (handler: string) => OciRuntime;
+  cgroups: CgroupManager;
 }
 
 export class CatatonitInfra implements InfraRunner {
@@ -31,13 +33,13 @@ export class CatatonitInfra implements InfraRunner {
   constructor(private readonly o: CatatonitInfraOptions) {}
 
   /** The runner, or undefined when conmon or catatonit is missing (pods then need pid != POD). */
-  static async create(config: BerthConfig, log: Logger, runtimeOf: (handler: string) => OciRuntime): Promise<CatatonitInfra | undefined> {
+  static async create(config: BerthConfig, log: Logger, runtimeOf: (handler: string) => OciRuntime, cgroups: CgroupManager): Promise<CatatonitInfra | undefined> {
     const [conmonPath, catatonitPath] = await Promise.all([resolveBinary(config.runtime.conmon_path), resolveBinary('catatonit')]);
     if (!conmonPath || !catatonitPath) {
       log.warn('no infra process available: pods sharing a PID namespace will fail', { conmon: conmonPath ?? 'missing', catatonit: catatonitPath ?? 'missing' });
       return undefined;
     }
-    return new CatatonitInfra({ config, log, conmonPath, catatonitPath, runtimeOf });
+    return new CatatonitInfra({ config, log, conmonPath, catatonitPath, runtimeOf, cgroups });
   }
 
   plan(pod: PodRecord): InfraRecord {
@@ -51,7 +53,6 @@ export class CatatonitInfra implements InfraRunner {
     const bundle = infra.bundle;
     const exitDir = this.exitDir;
     const socketDir = join(this.o.config.storage.state, 'sockets');
-    const manager = this.o.config.runtime.cgroup_manager;
     await Promise.all([bundle, exitDir, socketDir].map((d) => mkdir(d, { recursive: true, mode: 0o700 }))).catch((e: unknown) => {
       throw new BerthError(Code.Internal, 'storage', `cannot create the infra bundle: ${errorMessage(e)}`);
     });
@@ -63,7 +64,7 @@ export class CatatonitInfra implements InfraRunner {
       rootfs,
       pins: pod.pins,
       ...(pod.userns ? { userns: pod.userns } : {}),
-      cgroupsPath: infraCgroupsPath(pod.cgroupParent, pod.id, manager),
+      cgroupsPath: this.o.cgroups.cgroupsPath(pod.cgroupParent, pod.id),
     });
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 }).catch((e: unknown) => {
       throw new BerthError(Code.Internal, 'storage', `cannot write the infra spec: ${errorMessage(e)}`);
@@ -71,7 +72,9 @@ export class CatatonitInfra implements InfraRunner {
     const created = await conmonCreate({
       conmonPath: this.o.conmonPath,
       runtimePath: runtime.opts.path,
-      runtimeArgs: [...runtime.globalArgs, ...(manager === 'systemd' ? ['--systemd-cgroup'] : [])],
+      runtimeArgs: runtime.globalArgs,
+      conmonArgs: this.o.cgroups.conmonArgs(),
+      beforeStart: (pid) => this.o.cgroups.placeMonitor(pid, infra.id),
       id: infra.id,
       name: `infra-${pod.metadata.name}`,
       bundle,
@@ -89,6 +92,7 @@ export class CatatonitInfra implements InfraRunner {
     const runtime = this.runtimeFor(infra.runtime, infra.runtimeRoot);
     // catatonit has nothing to save: kill and delete in one call (conmon then records the exit and leaves).
     await runtime.delete(infra.id, { force: true });
+    await this.o.cgroups.cleanup(infra.id);
   }
 
   /** conmon writes <id> here when an infra process exits; one watch serves every pod. */

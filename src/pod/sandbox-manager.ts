@@ -66,6 +66,8 @@ export interface SandboxManagerOptions {
   infra: InfraRunner | undefined;
   /** Whether a handler can run user-namespaced pods (its Status feature), and why not. */
   userns?: (handler: string) => { ok: boolean; why?: string };
+  /** The pod's cgroup parent from the request's (CgroupManager.podParent). */
+  cgroupParent(requested: string): string;
 }
 
 export interface RunRequest {
@@ -138,7 +140,7 @@ export class SandboxManager {
       handlers: Object.keys(this.o.config.runtime.handlers),
       defaultHandler: this.o.config.runtime.default_handler,
       nodeHostname: nodeHostname(),
-      cgroupManager: this.o.config.runtime.cgroup_manager,
+      cgroupParent: (r) => this.o.cgroupParent(r),
       userns: this.o.userns,
     });
     const pending = this.creations.pending(plan.key);

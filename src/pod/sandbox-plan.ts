@@ -46,14 +46,10 @@ export interface PlanContext {
   defaultHandler: string;
   /** Used as the hostname when the config gives none. */
   nodeHostname: string;
-  cgroupManager: 'cgroupfs' | 'systemd';
+  /** The pod's cgroup parent from the request's (src/cgroups: default, and refusal of what the driver cannot place). */
+  cgroupParent(requested: string): string;
   /** Whether a handler can run pods in a user namespace (its Status feature), and why not. */
   userns?: (handler: string) => { ok: boolean; why?: string };
-}
-
-/** Where pods without linux.cgroup_parent (crictl's default) put their cgroups. */
-export function defaultCgroupParent(manager: 'cgroupfs' | 'systemd'): string {
-  return manager === 'systemd' ? 'system.slice' : '/berth';
 }
 
 export function podKey(m: PodMetadata): string {
@@ -99,8 +95,7 @@ export function planPod(config: PodSandboxConfig | undefined, runtimeHandler: st
   validateHostname(config.hostname);
   const sysctls = classifySysctls(linux?.sysctls ?? {}, { net: hostNetwork, ipc: hostIpc, uts: hostNetwork });
 
-  const cgroupParent = linux?.cgroupParent || defaultCgroupParent(ctx.cgroupManager);
-  if (cgroupParent.split('/').includes('..')) throw invalidArgument('cri', `linux.cgroup_parent "${cgroupParent}" must not contain ".."`);
+  const cgroupParent = ctx.cgroupParent(linux?.cgroupParent ?? '');
 
   const dns = config.dnsConfig;
   // Lines of the pod's resolv.conf: no line of its own may be smuggled in.

@@ -1,6 +1,6 @@
 // A pod's usage when its own cgroup cannot be read (no cgroup_parent given, or
 // it is gone): the sum of its containers' samples. Pure.
-import type { CgroupSample, MemorySample } from './cgroup-parse.js';
+import type { CgroupSample, MemorySample } from '../cgroups/stats-parse.js';
 
 export function sumSamples(samples: readonly CgroupSample[]): CgroupSample | undefined {
   const first = samples[0];

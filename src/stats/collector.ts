@@ -2,8 +2,8 @@
 // detected once), previous CPU samples for rates, cached writable-layer usage,
 // and the network reader. Per-id state is dropped by forget() (container
 // removed) or retain() (whatever a List no longer sees).
-import type { Clock } from './cgroup-parse.js';
-import { CgroupReader, type CgroupVersion } from './cgroup.js';
+import type { Clock } from '../cgroups/stats-parse.js';
+import { CgroupReader, type CgroupVersion } from '../cgroups/reader.js';
 import { CpuRateTracker, type CpuRateOptions } from './cpu-rate.js';
 import { FsUsageCache, type FsUsageCacheOptions } from './fs-usage.js';
 import { readNetDevInNetns, type NetDevCounters } from './net-stats.js';

@@ -33,6 +33,7 @@ export type Layer =
   | 'storage'
   | 'stream'
   | 'stats'
+  | 'cgroups'
   | 'client';
 
 export class BerthError extends Error {

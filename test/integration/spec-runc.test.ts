@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { ContainerConfig, NamespaceMode, PodSandboxConfig, SupplementalGroupsPolicy } from '../../src/api/gen/api.js';
 import { DEFAULT_SECCOMP_PROFILE } from '../../src/container/seccomp-default.js';
 import { goArch, parseKernelVersion } from '../../src/container/seccomp-profile.js';
-import { buildOciSpec, capabilitiesFromMask, containerCgroupsPath } from '../../src/container/spec.js';
+import { buildOciSpec, capabilitiesFromMask } from '../../src/container/spec.js';
+import { cgroupsPathFor } from '../../src/cgroups/paths.js';
 import { resolveUser } from '../../src/container/user.js';
 
 const RUNC = '/usr/sbin/runc';
@@ -119,7 +120,7 @@ test('runc runs the generated spec and enforces it', { skip }, async (t) => {
     user,
     namespaces: { network: `/proc/${pod.pid}/ns/net`, ipc: `/proc/${pod.pid}/ns/ipc`, uts: `/proc/${pod.pid}/ns/uts` },
     podFiles: { hosts: join(podDir, 'hosts'), resolvConf: join(podDir, 'resolv.conf'), hostname: join(podDir, 'hostname') },
-    cgroupsPath: containerCgroupsPath('cgroupfs', cgroupParent, id),
+    cgroupsPath: cgroupsPathFor('cgroupfs', cgroupParent, id),
     seccomp: DEFAULT_SECCOMP_PROFILE,
     host: {
       // Writing a lower oom_score_adj than our own needs CAP_SYS_RESOURCE (absent on this machine).

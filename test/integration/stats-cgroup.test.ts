@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import type { CallContext } from '../../src/api/server.js';
 import { statsHandlers } from '../../src/cri/stats-service.js';
 import type { StatsContainer, StatsSource } from '../../src/cri/stats-source.js';
-import { CgroupReader, detectCgroupVersion } from '../../src/stats/cgroup.js';
+import { CgroupReader, detectCgroupVersion } from '../../src/cgroups/reader.js';
 import { StatsCollector } from '../../src/stats/collector.js';
 import { readNetDevInNetns } from '../../src/stats/net-stats.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CgroupWarmer, ownCgroupProcsCandidates } from '../../src/oci/cgroup-warmer.js';
+import { CgroupWarmer, ownCgroupProcsCandidates } from '../../src/cgroups/warmer.js';
 
 test('ownCgroupProcsCandidates: v1 pids first, other controllers, then v2 (plain and hybrid)', () => {
   const hybrid = ['12:pids:/user.slice', '11:cpu,cpuacct:/user.slice', '10:name=systemd:/user.slice/s.scope', '0::/user.slice/s.scope', ''].join('\n');

@@ -8,7 +8,7 @@ import { MetricType } from '../../src/api/gen/api.js';
 import { BASE_LABEL_KEYS, METRICS, metricDescriptors } from '../../src/cri/metrics-catalog.js';
 import { addCgroupMetrics, addFsMetrics, addNetworkMetrics, MetricBuilder } from '../../src/cri/metrics-mapping.js';
 import { prometheusText } from '../../src/cli/berthctl/verbs/metrics-format.js';
-import type { CgroupSample } from '../../src/stats/cgroup-parse.js';
+import type { CgroupSample } from '../../src/cgroups/stats-parse.js';
 
 const T = 1_700_000_000_123_456_789n;
 const labels = { container: 'app', id: 'c1', image: 'busybox:1', name: 'app', namespace: 'ns', pod: 'p' };

@@ -11,7 +11,8 @@ import { parseMountPoints } from '../../src/pod/mounts.js';
 import { pickNodeIps } from '../../src/pod/node-info.js';
 import { planPod, podKey } from '../../src/pod/sandbox-plan.js';
 import { nsPinPaths } from '../../src/pod/namespaces.js';
-import { infraCgroupsPath, infraSpec } from '../../src/pod/infra-spec.js';
+import { infraSpec } from '../../src/pod/infra-spec.js';
+import { checkCgroupParent } from '../../src/cgroups/paths.js';
 
 const isInvalid = (e: unknown): boolean => e instanceof BerthError && e.code === Code.InvalidArgument;
 const noHost = { net: false, ipc: false, uts: false };
@@ -125,7 +126,7 @@ test('node IPs: first global IPv4 then IPv6, loopback and link-local skipped', (
   assert.deepEqual(ips, ['192.0.2.2', 'fd00::2']);
 });
 
-const ctx = { handlers: ['runc', 'crun'], defaultHandler: 'runc', nodeHostname: 'node1', cgroupManager: 'cgroupfs' as const };
+const ctx = { handlers: ['runc', 'crun'], defaultHandler: 'runc', nodeHostname: 'node1', cgroupParent: (r: string) => checkCgroupParent('cgroupfs', r) };
 const base = (over: Record<string, unknown> = {}): PodSandboxConfig =>
   PodSandboxConfig.fromJSON({ metadata: { name: 'web', namespace: 'default', uid: 'u1', attempt: 0 }, ...over });
 
@@ -139,7 +140,7 @@ test('plan: crictl defaults give a pod with its own net/uts/ipc and an infra pro
   assert.equal(p.key, 'web_default_u1_0');
   assert.equal(p.cgroupParent, '/berth', 'default cgroup parent (cgroupfs)');
   assert.equal(planPod(base({ linux: { cgroup_parent: '/kubepods/besteffort/podu1' } }), '', ctx).cgroupParent, '/kubepods/besteffort/podu1');
-  assert.equal(planPod(base(), '', { ...ctx, cgroupManager: 'systemd' }).cgroupParent, 'system.slice');
+  assert.equal(planPod(base(), '', { ...ctx, cgroupParent: (r: string) => checkCgroupParent('systemd', r) }).cgroupParent, 'system.slice');
   assert.equal(podKey(p.metadata), p.key);
 });
 
@@ -196,6 +197,4 @@ test('infra spec: catatonit -P as PID 1, joining the pinned namespaces, no oomSc
   assert.deepEqual(spec.root, { path: '/var/lib/berth/infra/rootfs', readonly: true });
   assert.deepEqual(spec.linux.namespaces, [{ type: 'pid' }, { type: 'mount' }, { type: 'network', path: '/n' }, { type: 'uts', path: '/u' }], 'no ipc entry: host IPC');
   assert.equal(spec.linux.cgroupsPath, '/berth/p1');
-  assert.equal(infraCgroupsPath('/kubepods/pod1/', 'abc', 'cgroupfs'), '/kubepods/pod1/abc');
-  assert.equal(infraCgroupsPath('kubepods-pod1.slice', 'abc', 'systemd'), 'kubepods-pod1.slice:berth:abc');
 });

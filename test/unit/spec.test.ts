@@ -19,7 +19,6 @@ import {
   DEFAULT_READONLY_PATHS,
   buildOciSpec,
   capabilitiesFromMask,
-  containerCgroupsPath,
   confinementWhenUnset,
   resolveSeccompChoice,
   resolveStopSignal,
@@ -609,7 +608,8 @@ test('resolveSeccompChoice: messages, deprecated strings, privileged', () => {
 test('AppArmor: ignored without AppArmor; default, unconfined, localhost with it', () => {
   const P = SecurityProfile_ProfileType;
   const aa = (s: object, o: Over = {}) => build({ config: sc(s), host: { hostHasApparmor: true }, ...o }).process.apparmorProfile;
-  assert.equal(build({ config: sc({ apparmor: { profileType: P.Localhost, localhostRef: 'x' } }) }).process.apparmorProfile, undefined);
+  assert.equal(build({ config: sc({ apparmor: { profileType: P.RuntimeDefault } }) }).process.apparmorProfile, undefined, 'no AppArmor: the default is dropped');
+  assert.throws(() => build({ config: sc({ apparmor: { profileType: P.Localhost, localhostRef: 'x' } }) }), (e: unknown) => e instanceof BerthError && e.code === Code.NotFound && /AppArmor profile "x"/.test(e.message));
   assert.equal(aa({}), 'berth-default');
   assert.equal(aa({ apparmorProfile: 'runtime/default' }), 'berth-default');
   assert.equal(aa({ apparmor: { profileType: P.Unconfined } }), 'unconfined');
@@ -678,19 +678,7 @@ test('CDI edits: devices, mounts, env, hooks and groups are added', () => {
   assert.deepEqual(s.process.user.additionalGids, [0, 10, 44]);
 });
 
-// ---- helpers: cgroups path, stop signal ----
-
-test('containerCgroupsPath: cgroupfs and systemd styles', () => {
-  assert.equal(containerCgroupsPath('cgroupfs', '/kubepods/besteffort/pod1234', 'abc'), '/kubepods/besteffort/pod1234/berth-abc');
-  assert.equal(containerCgroupsPath('cgroupfs', 'kubepods/', 'abc'), '/kubepods/berth-abc');
-  assert.equal(containerCgroupsPath('cgroupfs', '', 'abc'), '/berth/berth-abc');
-  assert.equal(containerCgroupsPath('systemd', 'kubepods-besteffort-pod1234.slice', 'abc'), 'kubepods-besteffort-pod1234.slice:berth:abc');
-  assert.equal(containerCgroupsPath('systemd', '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice', 'abc'), 'kubepods-burstable-pod1.slice:berth:abc');
-  assert.equal(containerCgroupsPath('systemd', '', 'abc'), 'system.slice:berth:abc');
-  assert.throws(() => containerCgroupsPath('systemd', '/kubepods/pod1', 'abc'), /cgroup_parent: "\/kubepods\/pod1" is not a systemd slice/);
-  assert.equal(containerCgroupsPath('cgroupfs', '/a/../../b', 'abc'), '/b/berth-abc', 'cannot climb above the root');
-  assert.throws(() => containerCgroupsPath('cgroupfs', '/a', '../x'), /cannot name a cgroup/);
-});
+// ---- helpers: stop signal (cgroups paths: cgroups.test.ts) ----
 
 test('resolveStopSignal: CRI stop_signal, then the image StopSignal, then SIGTERM', () => {
   assert.equal(resolveStopSignal(Signal.RUNTIME_DEFAULT, undefined), 'SIGTERM');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CgroupReader, detectCgroupVersion } from '../../src/stats/cgroup.js';
+import { CgroupReader, detectCgroupVersion } from '../../src/cgroups/reader.js';
 import { FsUsageCache } from '../../src/stats/fs-usage.js';
 
 const fixture = (name: string): URL => new URL(`../fixtures/stats/${name}`, import.meta.url);

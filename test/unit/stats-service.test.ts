@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { CallContext } from '../../src/api/server.js';
 import { statsHandlers } from '../../src/cri/stats-service.js';
 import type { StatsContainer, StatsPod, StatsSource } from '../../src/cri/stats-source.js';
-import type { Clock } from '../../src/stats/cgroup-parse.js';
+import type { Clock } from '../../src/cgroups/stats-parse.js';
 import { StatsCollector } from '../../src/stats/collector.js';
 import type { NetDevCounters } from '../../src/stats/net-stats.js';
 import { BerthError, Code } from '../../src/util/errors.js';

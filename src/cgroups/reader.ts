@@ -3,11 +3,13 @@
 // host (this one) has per-controller hierarchies there.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clockNow, type CgroupSample, type Clock } from './cgroup-parse.js';
-import { readCgroupV1 } from './cgroup-v1.js';
-import { readCgroupV2 } from './cgroup-v2.js';
+import { clockNow, type CgroupSample, type Clock } from './stats-parse.js';
+import { readCgroupV1 } from './stats-v1.js';
+import { readCgroupV2 } from './stats-v2.js';
 
-export type CgroupVersion = 1 | 2;
+import type { CgroupVersion } from './driver.js';
+
+export type { CgroupVersion };
 
 export const DEFAULT_CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -42,33 +44,4 @@ export class CgroupReader {
   async read(path: string): Promise<CgroupSample | undefined> {
     return (await this.cgroupVersion()) === 2 ? readCgroupV2(this.root, path, this.clock) : readCgroupV1(this.root, path, this.clock);
   }
-}
-
-/**
- * Pure: an OCI cgroupsPath or CRI cgroup_parent → path under the hierarchy root.
- * cgroupfs paths are taken as they are; systemd forms are expanded as runc
- * does: "a-b.slice" → /a.slice/a-b.slice, and "slice:prefix:name" →
- * <slice path>/prefix-name.scope.
- */
-export function cgroupFsPath(path: string): string {
-  const parts = path.split(':');
-  if (parts.length === 3) {
-    const [slice, prefix, name] = parts as [string, string, string];
-    return `${expandSlice(slice || 'system.slice')}/${prefix ? `${prefix}-` : ''}${name}.scope`.replace(/^\/\//, '/');
-  }
-  if (path.endsWith('.slice') && !path.includes('/')) return expandSlice(path);
-  return path;
-}
-
-function expandSlice(slice: string): string {
-  if (slice === '-.slice') return '/';
-  const base = slice.slice(0, -'.slice'.length);
-  const words = base.split('-');
-  let acc = '';
-  let out = '';
-  for (const w of words) {
-    acc = acc ? `${acc}-${w}` : w;
-    out += `/${acc}.slice`;
-  }
-  return out;
 }

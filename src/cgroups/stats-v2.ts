@@ -10,7 +10,7 @@ import {
   parseUint,
   type CgroupSample,
   type Clock,
-} from './cgroup-parse.js';
+} from './stats-parse.js';
 import { readOptional } from './read-optional.js';
 
 /** The raw interface files a v2 sample is made of; undefined = absent. */
