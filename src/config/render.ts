@@ -4,11 +4,15 @@
 import { stringify } from 'smol-toml';
 import { NAMED_TABLES, SECTIONS, type BerthConfig } from './schema.js';
 
-export function renderConfig(config: BerthConfig, files: readonly string[]): string {
+/** Facts about this host that decide 'auto' values, shown as comments (`berthd config`). */
+export type HostNotes = readonly string[];
+
+export function renderConfig(config: BerthConfig, files: readonly string[], notes: HostNotes = []): string {
   const out: string[] = [
     '# berthd configuration (effective values).',
     files.length ? `# Read from: ${files.join(', ')}` : '# No configuration file was read: these are the built-in defaults.',
     '# Main file /etc/berth/berth.toml; drop-ins /etc/berth/berth.d/*.toml override it in name order.',
+    ...notes.map((n) => `# ${n}`),
     '',
   ];
   const root = config as unknown as Record<string, Record<string, unknown>>;

@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type ConfigOverrides } from '../config/load.js';
 import { renderConfig } from '../config/render.js';
+import { detectCgroupHost } from '../cgroups/detect.js';
+import { chooseDriver, type CgroupDriverSetting } from '../cgroups/driver.js';
 import { BerthError, errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
 import { VERSION } from '../version.js';
@@ -51,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   const { config, files } = await loadConfig(values.config, overrides);
   const command = positionals[0];
   if (command === 'config') {
-    process.stdout.write(renderConfig(config, files));
+    process.stdout.write(renderConfig(config, files, await hostNotes(config.runtime.cgroup_manager)));
     return 0;
   }
   if (command !== undefined) throw new Error(`unknown command "${command}"\n${USAGE}`);
@@ -77,3 +79,10 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+/** What `auto` resolves to on this host, for `berthd config`. */
+async function hostNotes(setting: CgroupDriverSetting): Promise<string[]> {
+  const host = await detectCgroupHost();
+  const driver = chooseDriver(setting, host);
+  return [`On this host: cgroup v${host.version}, systemd ${host.systemdInit ? 'is' : 'is not'} PID 1 -> cgroup driver in use: ${driver}${setting === 'auto' ? ' (auto)' : ''}`];
+}

@@ -135,7 +135,7 @@ test('bad configuration stops start-up naming file, key and reason', async (t) =
   await writeFile(file, '[runtime]\ncgroup_manager = "cgroupz"\n');
   const r = await runBerthd(['--config', file, 'config']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, new RegExp(`${file}: runtime.cgroup_manager: must be one of cgroupfs, systemd`));
+  assert.match(r.stderr, new RegExp(`${file}: runtime.cgroup_manager: must be one of auto, cgroupfs, systemd`));
 
   await writeFile(file, '[grpc]\nlisten = "unix:///tmp/x.sock"\nbogus = 1\n');
   const r2 = await runBerthd(['--config', file, 'config']);

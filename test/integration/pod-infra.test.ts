@@ -72,13 +72,13 @@ test('pid POD: catatonit -P is PID 1 of the pod, inside its namespaces and cgrou
     assert.equal(await nsInode(`/proc/${pid}/ns/${kind}`), await nsInode(pin), `infra joined the pod's ${kind} namespace`);
   }
   assert.notEqual(await nsInode(`/proc/${pid}/ns/pid`), await nsInode('/proc/self/ns/pid'));
-  const cg = await cgroupDirs(join(parent, id));
+  const cg = await cgroupDirs(join(parent, `berth-${id}`));
   assert.ok(cg.length > 0, 'cgroup under the pod cgroup parent');
   assert.ok((await readFile(join(cg[0]!, 'cgroup.procs'), 'utf8')).split('\n').includes(String(pid)));
 
   await d.client.call(StopPodSandbox, { podSandboxId: id });
   await assert.rejects(access(`/proc/${pid}`), /ENOENT/, 'infra process gone');
-  assert.deepEqual(await cgroupDirs(join(parent, id)), [], 'infra cgroup removed');
+  assert.deepEqual(await cgroupDirs(join(parent, `berth-${id}`)), [], 'infra cgroup removed');
   assert.deepEqual(await readdir(i.infra!.runtimeRoot).catch(() => []), [], 'runc forgot it');
   assert.equal((await d.client.call(PodSandboxStatus, { podSandboxId: id })).status?.state, PodSandboxState.SANDBOX_NOTREADY);
   await d.client.call(StopPodSandbox, { podSandboxId: id });
