@@ -21,6 +21,13 @@ const MONITOR_SLICE = 'system.slice';
 const PLACE_WAIT_MS = 5000;
 const PLACE_POLL_MS = 5;
 
+/** The driver in use and the host's hierarchy, as Status verbose info shows them. */
+export interface CgroupsDescription {
+  cgroupDriver: CgroupDriverName;
+  cgroupVersion: CgroupVersion;
+  systemdInit: boolean;
+}
+
 export interface CgroupManagerOptions {
   driver: CgroupDriverName;
   host: CgroupHostFacts;
@@ -131,8 +138,8 @@ export class CgroupManager {
   }
 
   /** What `berthd config` and `berthctl info` show. */
-  describe(): { driver: CgroupDriverName; version: CgroupVersion; systemdInit: boolean } {
-    return { driver: this.driver, version: this.version, systemdInit: this.host.systemdInit };
+  describe(): CgroupsDescription {
+    return { cgroupDriver: this.driver, cgroupVersion: this.version, systemdInit: this.host.systemdInit };
   }
 
   private oomFile(cgroupsPath: string): string {

@@ -4,15 +4,14 @@
 import { stringify } from 'smol-toml';
 import { NAMED_TABLES, SECTIONS, type BerthConfig } from './schema.js';
 
-/** Facts about this host that decide 'auto' values, shown as comments (`berthd config`). */
-export type HostNotes = readonly string[];
+/** What an option resolves to on this host, by "section.key" (e.g. an "auto" driver), shown as a comment after its value. */
+export type ResolvedNotes = Readonly<Record<string, string>>;
 
-export function renderConfig(config: BerthConfig, files: readonly string[], notes: HostNotes = []): string {
+export function renderConfig(config: BerthConfig, files: readonly string[], resolved: ResolvedNotes = {}): string {
   const out: string[] = [
     '# berthd configuration (effective values).',
     files.length ? `# Read from: ${files.join(', ')}` : '# No configuration file was read: these are the built-in defaults.',
     '# Main file /etc/berth/berth.toml; drop-ins /etc/berth/berth.d/*.toml override it in name order.',
-    ...notes.map((n) => `# ${n}`),
     '',
   ];
   const root = config as unknown as Record<string, Record<string, unknown>>;
@@ -20,7 +19,8 @@ export function renderConfig(config: BerthConfig, files: readonly string[], note
     out.push(`[${section}]`);
     for (const [key, spec] of Object.entries(fields)) {
       out.push(`# ${spec.doc}${spec.oneOf ? ` (${spec.oneOf.join(' | ')})` : ''}`);
-      out.push(`${key} = ${value(root[section]?.[key])}`);
+      const note = resolved[`${section}.${key}`];
+      out.push(`${key} = ${value(root[section]?.[key])}${note ? `  # ${note}` : ''}`);
     }
     out.push('');
     for (const [path, named] of Object.entries(NAMED_TABLES)) {

@@ -1,6 +1,6 @@
 // What the CRI handlers are given: the daemon's configuration and the
 // subsystems they call. Built once by the daemon (src/daemon/daemon.ts).
-import type { CgroupDriverName, CgroupVersion } from '../cgroups/driver.js';
+import type { CgroupsDescription } from '../cgroups/manager.js';
 import type { BerthConfig } from '../config/schema.js';
 import type { AppArmorStatus } from '../oci/apparmor.js';
 import type { NetworkWatch } from '../pod/cni/network-watch.js';
@@ -21,7 +21,7 @@ export interface CriContext {
   /** Set by UpdateRuntimeConfig. */
   runtimeConfig: { podCidr: string };
   /** The cgroup driver in use (chosen once at start-up) and the host's hierarchy. */
-  cgroups: { driver: CgroupDriverName; version: CgroupVersion; systemdInit: boolean };
+  cgroups: CgroupsDescription;
   /** AppArmor as berthd found it (may change when the default profile is reloaded). */
   apparmorStatus(): AppArmorStatus;
 }

@@ -27,11 +27,12 @@ export function runtimeInfoHandlers(ctx: CriContext): Pick<Handlers, 'Version' |
       }];
       const info: Record<string, string> = {};
       if (req.verbose) {
+        // First: the driver in use, before the config's own (possibly "auto") setting.
+        info.cgroups = JSON.stringify(ctx.cgroups);
         info.config = JSON.stringify(ctx.config);
         info.configFiles = JSON.stringify(ctx.configFiles);
         info.cniconfig = JSON.stringify(net.network ? { file: net.network.file, config: net.network.list } : { error: net.message });
         info.runtimeBinaries = JSON.stringify(ctx.binaries);
-        info.cgroups = JSON.stringify(ctx.cgroups);
         info.apparmor = JSON.stringify(ctx.apparmorStatus());
       }
       return {
@@ -46,7 +47,7 @@ export function runtimeInfoHandlers(ctx: CriContext): Pick<Handlers, 'Version' |
 
     RuntimeConfig: async () => ({
       // Chosen once at start-up: the kubelet reads it once and it must not change while it runs.
-      linux: { cgroupDriver: ctx.cgroups.driver === 'systemd' ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS },
+      linux: { cgroupDriver: ctx.cgroups.cgroupDriver === 'systemd' ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS },
     }),
 
     UpdateRuntimeConfig: async (req) => {

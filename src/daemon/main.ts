@@ -80,9 +80,9 @@ main(process.argv.slice(2)).then(
   },
 );
 
-/** What `auto` resolves to on this host, for `berthd config`. */
-async function hostNotes(setting: CgroupDriverSetting): Promise<string[]> {
+/** What the cgroup driver setting resolves to on this host, for `berthd config`. */
+async function hostNotes(setting: CgroupDriverSetting): Promise<Record<string, string>> {
   const host = await detectCgroupHost();
   const driver = chooseDriver(setting, host);
-  return [`On this host: cgroup v${host.version}, systemd ${host.systemdInit ? 'is' : 'is not'} PID 1 -> cgroup driver in use: ${driver}${setting === 'auto' ? ' (auto)' : ''}`];
+  return { 'runtime.cgroup_manager': `in use: ${driver} (cgroup v${host.version}, systemd ${host.systemdInit ? 'is' : 'is not'} PID 1)` };
 }

@@ -61,7 +61,7 @@ test('flags: --systemd-cgroup for the runtime and -s for conmon only under syste
   assert.deepEqual(m('systemd').conmonArgs(), ['-s']);
   assert.deepEqual(m('cgroupfs').runtimeArgs(), []);
   assert.deepEqual(m('cgroupfs').conmonArgs(), []);
-  assert.deepEqual(m('systemd').describe(), { driver: 'systemd', version: 2, systemdInit: true });
+  assert.deepEqual(m('systemd').describe(), { cgroupDriver: 'systemd', cgroupVersion: 2, systemdInit: true });
 });
 
 test('resources: shares → weight as runc converts them', () => {
