@@ -37,10 +37,16 @@ export function checkCgroupParent(driver: CgroupDriverName, requested: string): 
   return parent;
 }
 
-/** The slice a systemd parent names: its last element, which must be a *.slice unit. */
+/**
+ * The slice a systemd parent names: a *.slice unit, or the full path systemd
+ * gives that unit (/kubepods.slice/kubepods-besteffort.slice/…, its parents
+ * implied by the dashes). Any other path would place the pod somewhere the
+ * caller did not say.
+ */
 function sliceOf(parent: string): string {
   const slice = posix.basename(parent);
-  if (!/^[A-Za-z0-9_.\\-]+\.slice$/.test(slice)) {
+  const isSlice = /^[A-Za-z0-9_.\\-]+\.slice$/.test(slice);
+  if (!isSlice || (parent.includes('/') && parent.replace(/\/+$/, '') !== expandSlice(slice))) {
     throw invalidArgument('cri', `${FIELD}: "${parent}" is not a systemd slice such as kubepods-besteffort-pod<uid>.slice (the systemd cgroup driver is configured)`);
   }
   return slice;

@@ -113,10 +113,11 @@ export class AppArmor {
     }
     if (!this.host.parser) {
       this.defaultLoaded = isLoaded;
-      this.note = isLoaded
+      const note = isLoaded
         ? `apparmor_parser is not installed: ${APPARMOR_DEFAULT_PROFILE} is used as loaded`
         : `apparmor_parser is not installed and ${APPARMOR_DEFAULT_PROFILE} is not loaded: containers run without an AppArmor profile`;
-      this.log.warn(this.note);
+      if (note !== this.note) this.log.warn(note); // once, not at every create
+      this.note = note;
       return;
     }
     await mkdir(join(this.file, '..'), { recursive: true, mode: 0o700 });

@@ -43,6 +43,8 @@ test('paths: a parent the driver cannot place is InvalidArgument naming cgroup_p
   assert.equal(checkCgroupParent('systemd', ''), 'system.slice');
   assert.throws(() => checkCgroupParent('systemd', '/kubepods/besteffort/pod1'), invalidNaming(/linux\.cgroup_parent: "\/kubepods\/besteffort\/pod1" is not a systemd slice/));
   assert.throws(() => checkCgroupParent('systemd', 'kubepods'), invalidNaming(/cgroup_parent/));
+  assert.throws(() => checkCgroupParent('systemd', 'kubepods/pod1234.slice'), invalidNaming(/cgroup_parent: "kubepods\/pod1234\.slice" is not a systemd slice/), 'a path that is not the slice\'s own');
+  assert.equal(checkCgroupParent('systemd', '/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/'), '/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/');
   assert.throws(() => checkCgroupParent('cgroupfs', '/kubepods/../x'), invalidNaming(/cgroup_parent: .* must not contain "\.\."/));
   assert.throws(() => checkCgroupParent('cgroupfs', 'system.slice:berth:x'), invalidNaming(/cgroup_parent: .*systemd form/));
 });
