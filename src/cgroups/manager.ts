@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { detectCgroupHost, type CgroupHostFacts } from './detect.js';
 import { chooseDriver, type CgroupDriverName, type CgroupDriverSetting, type CgroupVersion } from './driver.js';
 import { readOomKills, oomEventsFile, watchOomKills } from './oom.js';
-import { cgroupFsPath, cgroupsPathFor, checkCgroupParent, conmonScopeUnit, containerScopeUnit } from './paths.js';
+import { cgroupFsPath, cgroupsPathFor, checkCgroupParent, conmonScopeUnit, containerScopeUnit, scopeUnitOf } from './paths.js';
 import { CgroupReader, DEFAULT_CGROUP_ROOT } from './reader.js';
 import { checkUnified } from './resources.js';
 import type { CgroupSample } from './stats-parse.js';
@@ -20,6 +20,8 @@ const MONITOR_SLICE = 'system.slice';
 /** How long a scope's PID move may take to show in /proc (systemd runs the start job asynchronously). */
 const PLACE_WAIT_MS = 5000;
 const PLACE_POLL_MS = 5;
+/** How long an exited container's scope may take to settle (systemd handles the empty cgroup asynchronously). */
+const SCOPE_SETTLE_MS = 2000;
 
 /** The driver in use and the host's hierarchy, as Status verbose info shows them. */
 export interface CgroupsDescription {
@@ -112,10 +114,27 @@ export class CgroupManager {
     return this.reader.read(cgroupFsPath(cgroupsPathOrParent));
   }
 
-  /** Whether the kernel OOM-killed a process of this container's cgroup (false when the cgroup is gone). */
+  /**
+   * Whether the kernel OOM-killed a process of this container's cgroup: its
+   * memory.events while the cgroup exists; under systemd, whose scope goes
+   * away with its last process, the scope's Result (systemd watches
+   * memory.events itself and ends the scope "failed" with "oom-kill", kept
+   * until runc delete resets it).
+   */
   async oomKilled(cgroupsPath: string): Promise<boolean> {
     if (!cgroupsPath) return false;
-    return ((await readOomKills(this.oomFile(cgroupsPath))) ?? 0n) > 0n;
+    if (((await readOomKills(this.oomFile(cgroupsPath))) ?? 0n) > 0n) return true;
+    const scope = this.driver === 'systemd' ? scopeUnitOf(cgroupsPath) : undefined;
+    if (!scope) return false;
+    // systemd settles the scope once it sees it empty; its result is final then.
+    const deadline = Date.now() + SCOPE_SETTLE_MS;
+    for (;;) {
+      const st = await this.bus.scopeState(scope).catch(() => undefined);
+      if (!st) return false;
+      if (st.result === 'oom-kill') return true;
+      if (!['active', 'deactivating', 'reloading'].includes(st.activeState) || Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, PLACE_POLL_MS * 4));
+    }
   }
 
   /** Calls onOom when the container's cgroup records an OOM kill while it runs; returns the stop function. */

@@ -46,23 +46,34 @@ export class SystemdBus {
     await this.call(['call', '--system', ...DEST, 'ResetFailedUnit', 's', name]).catch(ignoreNoUnit);
   }
 
-  /** ActiveState of a loaded unit ("active", "failed" …), undefined when systemd does not know it. */
-  async activeState(name: string): Promise<string | undefined> {
-    try {
-      const r = await this.call(['call', '--system', ...DEST, 'GetUnit', 's', name]);
-      const path = /"([^"]+)"/.exec(r)?.[1];
-      if (!path) return undefined;
-      const p = await this.call(['get-property', '--system', 'org.freedesktop.systemd1', path, 'org.freedesktop.systemd1.Unit', 'ActiveState']);
-      return /"([^"]*)"/.exec(p)?.[1];
-    } catch (e) {
-      ignoreNoUnit(e);
-      return undefined;
-    }
+  /**
+   * A scope's ActiveState ("active", "failed", "inactive" …) and Result
+   * ("success", "oom-kill" …). systemd answers for any name (an unknown unit
+   * reads as inactive/success).
+   */
+  async scopeState(name: string): Promise<{ activeState: string; result: string }> {
+    const path = unitObjectPath(name);
+    const [unit, scope] = await Promise.all([
+      this.call(['get-property', '--system', 'org.freedesktop.systemd1', path, 'org.freedesktop.systemd1.Unit', 'ActiveState']),
+      this.call(['get-property', '--system', 'org.freedesktop.systemd1', path, 'org.freedesktop.systemd1.Scope', 'Result']),
+    ]);
+    return { activeState: parseStringProperty(unit), result: parseStringProperty(scope) };
   }
 
   private async call(args: string[]): Promise<string> {
     return (await runTool({ layer: 'cgroups', cmd: this.busctl, args, timeoutMs: TIMEOUT_MS })).stdout;
   }
+}
+
+/** Pure: systemd's object path of a unit (sd_bus_path_encode: bytes other than [A-Za-z0-9] as _xx). */
+export function unitObjectPath(name: string): string {
+  const enc = [...Buffer.from(name)].map((b) => (/[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `_${b.toString(16).padStart(2, '0')}`)).join('');
+  return `/org/freedesktop/systemd1/unit/${enc}`;
+}
+
+/** Pure: busctl's rendering of one string property, `s "value"`. */
+export function parseStringProperty(out: string): string {
+  return /^s "(.*)"$/m.exec(out.trim())?.[1] ?? '';
 }
 
 function ignoreNoUnit(e: unknown): void {

@@ -11,7 +11,7 @@ import { CgroupManager } from '../../src/cgroups/manager.js';
 import { oomEventsFile, parseOomKills, readOomKills } from '../../src/cgroups/oom.js';
 import { cgroupFsPath, cgroupsPathFor, checkCgroupParent, conmonScopeUnit, containerScopeUnit, scopeUnitOf } from '../../src/cgroups/paths.js';
 import { checkUnified, sharesToWeight, v2Files } from '../../src/cgroups/resources.js';
-import { startScopeArgs } from '../../src/cgroups/systemd-bus.js';
+import { parseStringProperty, startScopeArgs, unitObjectPath } from '../../src/cgroups/systemd-bus.js';
 import { BerthError, Code } from '../../src/util/errors.js';
 
 const invalidNaming = (field: RegExp) => (e: unknown) => e instanceof BerthError && e.code === Code.InvalidArgument && field.test(e.message);
@@ -114,6 +114,13 @@ test('oom: memory.events / memory.oom_control counters', async () => {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('systemd bus: unit object paths and string properties', () => {
+  assert.equal(unitObjectPath('berth-ab12.scope'), '/org/freedesktop/systemd1/unit/berth_2dab12_2escope');
+  assert.equal(unitObjectPath('kubepods-besteffort-pod1_2.slice'), '/org/freedesktop/systemd1/unit/kubepods_2dbesteffort_2dpod1_5f2_2eslice');
+  assert.equal(parseStringProperty('s "oom-kill"\n'), 'oom-kill');
+  assert.equal(parseStringProperty('s ""'), '');
 });
 
 test('systemd bus: StartTransientUnit of a scope for an existing pid', () => {
