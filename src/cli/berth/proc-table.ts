@@ -3,8 +3,10 @@
 // (cgroup.procs, sub-cgroups included); each is described from
 // /proc/<pid>/{stat,status,cmdline} in `ps -ef`'s columns. No `ps` is needed
 // in the image, and the PIDs are the node's, as docker top shows them.
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { cgroupDir, cgroupPids } from '../../cgroups/process-cgroup.js';
+
+export { cgroupDir, pidCount } from '../../cgroups/process-cgroup.js';
 
 const CLK_TCK = 100; // USER_HZ on every Linux architecture Node runs on
 
@@ -32,37 +34,6 @@ export function parseStat(text: string): ProcStat {
     cpuTicks: Number(f[11]) + Number(f[12]),
     startTicks: Number(f[19]),
   };
-}
-
-/** The cgroup directory of a process: v1's memory (or pids) hierarchy, else v2's unified one. */
-export function cgroupDir(procCgroup: string, root = '/sys/fs/cgroup', prefer: readonly string[] = ['memory', 'pids']): string | undefined {
-  const lines = procCgroup.trim().split('\n').map((l) => {
-    const [id, ctls, ...path] = l.split(':');
-    return { id, ctls: (ctls ?? '').split(','), path: path.join(':') };
-  });
-  for (const ctl of prefer) {
-    const l = lines.find((x) => x.ctls.includes(ctl));
-    if (l) return join(root, ctl, l.path);
-  }
-  const unified = lines.find((x) => x.id === '0' && x.ctls.join('') === '');
-  return unified ? join(root, unified.path) : undefined;
-}
-
-/** How many processes the container of `initPid` has (its cgroup's pids.current); undefined when unreadable. */
-export async function pidCount(initPid: number): Promise<number | undefined> {
-  try {
-    const dir = cgroupDir(await readFile(`/proc/${initPid}/cgroup`, 'utf8'), '/sys/fs/cgroup', ['pids']);
-    return dir ? Number((await readFile(join(dir, 'pids.current'), 'utf8')).trim()) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function cgroupPids(dir: string): Promise<number[]> {
-  const own = (await readFile(join(dir, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean).map(Number);
-  const subs = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory());
-  const nested = await Promise.all(subs.map((d) => cgroupPids(join(dir, d.name)).catch(() => [] as number[])));
-  return [...own, ...nested.flat()];
 }
 
 export function ttyName(ttyNr: number): string {
