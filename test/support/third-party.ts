@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { REPO } from './daemon.js';
 
@@ -34,7 +34,8 @@ async function must(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: s
 
 async function hashOf(files: string[], extra: string): Promise<string> {
   const h = createHash('sha256').update(extra);
-  for (const f of files.sort()) h.update(f).update(await readFile(f));
+  // By name and content, not path: a second checkout reuses the build.
+  for (const f of files.sort()) h.update(basename(f)).update(await readFile(f));
   return h.digest('hex').slice(0, 16);
 }
 
