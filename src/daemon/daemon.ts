@@ -98,6 +98,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     const pods = new SandboxManager({ config, log, network, runtimeConfig: ctx.runtimeConfig, infra: await CatatonitInfra.create(config, log, (h) => runtimes.get(h), cgroups),
       userns: (h) => ({ ok: runtimes.features(h).userNamespaces, why: runtimes.usernsUnsupported ?? 'the runtime has no `features` command' }),
       cgroupParent: (r) => cgroups.podParent(r),
+      runtimeProblem: (h) => runtimes.problem(h),
     });
     await pods.init();
     cleanups.push(() => pods.close());

@@ -49,6 +49,13 @@ export class RuntimeRegistry {
     throw new BerthError(Code.FailedPrecondition, 'runtime', `runtime handler "${name}": binary "${this.config.runtime.handlers[name]?.path}" not found`);
   }
 
+  /** Why a configured handler cannot run containers (its binary was not found); undefined when it can. */
+  problem(handler: string): string | undefined {
+    const name = handler || this.config.runtime.default_handler;
+    if (this.runtimes.has(name) || !(name in this.config.runtime.handlers)) return undefined;
+    return `runtime handler "${name}": binary "${this.config.runtime.handlers[name]?.path}" not found`;
+  }
+
   /** Features of a handler ("" = the default); none for an unknown handler. */
   features(handler: string): HandlerFeatures {
     return this.infos.get(handler || this.config.runtime.default_handler)?.features ?? NO_FEATURES;

@@ -68,6 +68,8 @@ export interface SandboxManagerOptions {
   userns?: (handler: string) => { ok: boolean; why?: string };
   /** The pod's cgroup parent from the request's (CgroupManager.podParent). */
   cgroupParent(requested: string): string;
+  /** Why a configured handler cannot run anything (its binary is missing); undefined when it can. */
+  runtimeProblem?: (handler: string) => string | undefined;
 }
 
 export interface RunRequest {
@@ -143,6 +145,9 @@ export class SandboxManager {
       cgroupParent: (r) => this.o.cgroupParent(r),
       userns: this.o.userns,
     });
+    // Refused before anything is made: a pod on a handler without a binary could not run a container either.
+    const problem = this.o.runtimeProblem?.(plan.runtimeHandler);
+    if (problem) throw failedPrecondition('cri', `runtime_handler: ${problem}`);
     const pending = this.creations.pending(plan.key);
     if (pending) return pending;
     // Unlike a container name, a ready pod is handed to every retry: RunPodSandbox is idempotent.

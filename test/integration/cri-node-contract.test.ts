@@ -158,6 +158,16 @@ describe('Status: runtime handlers and features', () => {
     assert.deepEqual(await readdir(join(d.root, 'pods')).catch(() => []), podsBefore);
     assert.equal((await d.client.call(ListPodSandbox, {})).items.filter((p) => p.metadata?.name === `nohandler-${process.pid}`).length, 0);
   });
+
+  it('a pod on a configured handler whose binary is missing: FailedPrecondition naming it, nothing left behind', async () => {
+    const podsBefore = await readdir(join(d.root, 'pods')).catch(() => []);
+    const name = `ghostpod-${process.pid}`;
+    // pid CONTAINER: no infra process would have noticed the missing binary.
+    const config = podConfig(name, { linux: { securityContext: { namespaceOptions: { pid: 'CONTAINER' } } } });
+    await rejectsWith(d.client.call(RunPodSandbox, { config, runtimeHandler: 'ghost' }), Code.FailedPrecondition, /runtime_handler: runtime handler "ghost": binary "\/nonexistent\/ghost-runtime" not found/);
+    assert.deepEqual(await readdir(join(d.root, 'pods')).catch(() => []), podsBefore);
+    assert.equal((await d.client.call(ListPodSandbox, {})).items.filter((p) => p.metadata?.name === name).length, 0);
+  });
 });
 
 describe('SupplementalGroupsPolicy', () => {
