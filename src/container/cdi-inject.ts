@@ -84,7 +84,9 @@ export async function cdiEditsFor(config: ContainerConfig, dirs: readonly string
   const where = sources.map((s) => `${s.request.field} "${s.request.device}" (${s.file})`).join(', ');
   const devices: ResolvedDevice[] = [];
   for (const node of edits.deviceNodes) devices.push(await deviceNodeOf(node, user, where));
-  for (const m of edits.mounts) await mustExist(m.hostPath, `mount source "${m.hostPath}"`, where);
+  // A bind mount's source must exist now (the spec: resources are checked at run time); a
+  // filesystem mount (tmpfs …) names no host path.
+  for (const m of edits.mounts) if (isBind(m)) await mustExist(m.hostPath, `mount source "${m.hostPath}"`, where);
   for (const h of edits.hooks) await mustExist(h.path, `hook "${h.path}"`, where);
   const mounts: OciMount[] = edits.mounts.map((m) => {
     const out: OciMount = { destination: m.containerPath, source: m.hostPath };
@@ -98,6 +100,10 @@ export async function cdiEditsFor(config: ContainerConfig, dirs: readonly string
     (hooks[hookName] ??= []).push(hook);
   }
   return { env: edits.env, devices, mounts, hooks, additionalGids: edits.additionalGids };
+}
+
+function isBind(m: { type?: string; options?: string[] }): boolean {
+  return !m.type || m.type === 'bind' || m.type === 'none' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
 }
 
 async function mustExist(path: string, what: string, where: string): Promise<void> {
