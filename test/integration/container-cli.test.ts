@@ -119,9 +119,9 @@ describe('berthctl container verbs', () => {
   });
 
   it('inspect: {info, status} with decoded info and RFC 3339 times; table; go-template; filters', async () => {
-    // crictl puts each verbose info key beside "status"; berthd's one key is "info".
+    // crictl puts each verbose info key beside "status"; berthd's keys are "info" and the observer's "timeline".
     const doc = JSON.parse(await ok('inspect', sleeper.slice(0, 12))) as { info: { pid: number; sandboxID: string }; status: Record<string, unknown> };
-    assert.deepEqual(Object.keys(doc), ['info', 'status']);
+    assert.deepEqual(Object.keys(doc), ['info', 'status', 'timeline']);
     assert.equal(doc.status.id, sleeper);
     assert.equal(doc.status.state, 'CONTAINER_RUNNING');
     assert.match(doc.status.createdAt as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
@@ -226,9 +226,11 @@ describe('berthctl container verbs', () => {
       await new Promise((r) => setTimeout(r, 300)); // subscribed before the container starts
       const id = (await ok('run', await ctrFile('evented', ['sleep', '100']), await podFile())).trim();
       await waitFor(() => out.includes(`"containerId": "${id}"`) && out.includes('CONTAINER_STARTED_EVENT'), 10_000, () => `no event in ${out}`);
-      const first = out.slice(0, out.indexOf('\n}\n') + 2);
-      const e = JSON.parse(first) as { containerId: string; containerEventType: string; podSandboxStatus: { state: string }; containersStatuses: { id: string; state: string }[] };
-      assert.equal(e.containerId, id);
+      // Pods publish events too (their id as container_id, as containerd): take the container's first.
+      type Ev = { containerId: string; containerEventType: string; podSandboxStatus: { state: string }; containersStatuses: { id: string; state: string }[] };
+      const events = out.split('\n}\n').filter((x) => x.trim()).map((x) => JSON.parse(`${x}\n}`) as Ev);
+      const e = events.find((x) => x.containerId === id);
+      assert.ok(e, out);
       assert.match(e.containerEventType, /^CONTAINER_(CREATED|STARTED)_EVENT$/);
       assert.equal(e.podSandboxStatus.state, 'SANDBOX_READY');
       assert.ok(e.containersStatuses.some((s) => s.id === id));
