@@ -355,6 +355,20 @@ export class ContainerManager {
     return execSync(this.o.runtimeFor(rec.runtimeHandler), rec.id, cmd, timeoutSec, this.pathsOf(rec.id).bundle, signal);
   }
 
+  /**
+   * CRIU checkpoint of a running container (it keeps running) into `imagePath`;
+   * the caller packs the archive (src/cri/checkpoint-service.ts).
+   */
+  async checkpoint(idOrPrefix: string, o: { imagePath: string; workPath: string; timeoutMs?: number }): Promise<ContainerRecord> {
+    const id = this.resolve(idOrPrefix).id;
+    return this.lock.run(id, async () => {
+      const rec = this.mustGet(id);
+      if (rec.state !== 'running') throw failedPrecondition('cri', `container ${id} is ${rec.state}, not running: cannot checkpoint`);
+      await this.o.runtimeFor(rec.runtimeHandler).checkpoint(id, { ...o, leaveRunning: true });
+      return rec;
+    });
+  }
+
   /** Applies new linux resources to a running or created container and records them. */
   async updateResources(idOrPrefix: string, linux: LinuxContainerResources): Promise<void> {
     const resources = this.o.ociResources(linux);

@@ -31,11 +31,17 @@ type ContainerHandlers = Pick<
   | 'ReopenContainerLog'
 >;
 
-export function containerHandlers(containers: ContainerManager): ContainerHandlers {
+export function containerHandlers(containers: ContainerManager, o: { restore?: (archive: string) => Promise<string> } = {}): ContainerHandlers {
   return {
     CreateContainer: async (req, call) => {
       if (!req.podSandboxId) throw invalidArgument('cri', 'pod_sandbox_id is empty');
       if (!req.config) throw invalidArgument('cri', 'config is required');
+      // CRI-O's convention: an absolute path as the image names a checkpoint archive to restore.
+      const image = req.config.image?.image ?? '';
+      if (image.startsWith('/')) {
+        if (!o.restore) throw new BerthError(Code.Unimplemented, 'cri', `config.image.image "${image}": restoring from a checkpoint archive is not supported`);
+        return { containerId: await o.restore(image) };
+      }
       // The container's spec takes its hostname from this copy of the pod's config: refuse what sethostname(2) would.
       if (req.sandboxConfig) validateHostname(req.sandboxConfig.hostname);
       // The call's signal tells the manager whether this caller is still there to be given the id.

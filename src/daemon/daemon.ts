@@ -20,6 +20,8 @@ import { containerHandlers, podContainerStatuses } from '../cri/container-servic
 import { ContainerEvents } from '../cri/container-events.js';
 import { statsHandlers } from '../cri/stats-service.js';
 import { metricsHandlers } from '../cri/metrics-service.js';
+import { checkpointHandlers, restoreFromArchive } from '../cri/checkpoint-service.js';
+import { podResourcesHandlers } from '../cri/pod-resources-service.js';
 import { DEFAULT_BATCH_LIMITS, listStreamHandlers } from '../cri/list-streams.js';
 import { ContainerManager } from '../container/manager.js';
 import { readHostFacts } from '../container/host-facts.js';
@@ -150,7 +152,10 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     const handlers: Handlers = { ...runtimeInfoHandlers(ctx) };
     Object.assign(handlers, imageHandlers(images));
     Object.assign(handlers, podHandlers(pods, (podId) => podContainerStatuses(containers, podId)));
-    Object.assign(handlers, containerHandlers(containers));
+    const checkpoints = { stateDir: config.storage.state };
+    Object.assign(handlers, containerHandlers(containers, { restore: (archive) => restoreFromArchive(archive, checkpoints) }));
+    Object.assign(handlers, checkpointHandlers(containers, checkpoints));
+    Object.assign(handlers, podResourcesHandlers(pods, { driver: config.runtime.cgroup_manager, cgroupV2: host.cgroupV2, log }));
     Object.assign(handlers, events.handlers());
     const collector = new StatsCollector({ cgroupVersion: cgroups.version });
     Object.assign(handlers, statsHandlers(statsSource(containers, pods, containerDirs(config.storage.root, config.storage.state).layers), collector, { log }));

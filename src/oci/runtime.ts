@@ -85,6 +85,15 @@ export class OciRuntime {
     await this.run(['update', '--resources', '-', id], JSON.stringify(resources));
   }
 
+  /**
+   * Checkpoints a running container with CRIU into `imagePath` (CRIU's logs in
+   * `workPath`); with `leaveRunning` the container keeps running afterwards.
+   */
+  async checkpoint(id: string, o: { imagePath: string; workPath: string; leaveRunning: boolean; timeoutMs?: number }): Promise<void> {
+    const args = ['checkpoint', `--image-path=${o.imagePath}`, `--work-path=${o.workPath}`, ...(o.leaveRunning ? ['--leave-running'] : []), id];
+    await runTool({ layer: 'runtime', cmd: this.opts.path, args: [...this.globalArgs, ...args], timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  }
+
   async pause(id: string): Promise<void> {
     await this.run(['pause', id]);
   }

@@ -270,8 +270,9 @@ describe('berthctl container verbs', () => {
     const id = (await ok('run', await ctrFile('cp', ['sleep', '100']), await podFile())).trim();
     await fails(/cannot checkpoint a container without specifying the checkpoint destination/, 'checkpoint', id);
     const cp = await ctl('checkpoint', '--export', join(dir, 'cp.tar'), id);
-    assert.equal(cp.code, 1);
-    assert.equal(cp.stderr, `berthctl: checkpointing the container "${id}" failed: this runtime does not support checkpointing (CheckpointContainer is unimplemented)\n`);
+    // berthd checkpoints where CRIU works; elsewhere it says why (test/integration/checkpoint.test.ts).
+    if (cp.code === 0) assert.equal(cp.stdout, `${id}\n`);
+    else assert.match(cp.stderr, new RegExp(`^berthctl: checkpointing the container "${id}" failed: runtime: cannot checkpoint container ${id}: \`criu check\` fails`));
     await ok('rm', '-f', id);
   });
 });

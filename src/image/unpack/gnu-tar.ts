@@ -28,3 +28,17 @@ export async function tarExtract(opts: { dir: string; stdin: Readable; signal?: 
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
 }
+
+/**
+ * Archives `entries` (relative to `dir`) into the file `out`, keeping owners,
+ * modes, xattrs and device nodes (overlay whiteouts) — a checkpoint's
+ * rootfs diff and the checkpoint archive itself.
+ */
+export async function tarCreate(opts: { dir: string; out: string; entries: readonly string[]; timeoutMs?: number }): Promise<void> {
+  await runTool({
+    layer: 'storage',
+    cmd: 'tar',
+    args: ['--create', `--file=${opts.out}`, `--directory=${opts.dir}`, '--numeric-owner', '--xattrs', '--xattrs-include=*', '--sparse', '--', ...opts.entries],
+    timeoutMs: opts.timeoutMs ?? EXTRACT_TIMEOUT_MS,
+  });
+}
