@@ -2,22 +2,23 @@
 // resources (src/pod/pod-resources.ts), read back from the cgroup files.
 // Containers keep their own limits (UpdateContainerResources).
 import type { Handlers } from '../api/server.js';
-import { applyCgroupWrites } from '../pod/pod-cgroup.js';
-import { cgroupWrites, podLimits } from '../pod/pod-resources.js';
+import type { CgroupManager } from '../cgroups/manager.js';
+import { applyCgroupWrites, cgroupWrites } from '../cgroups/pod-limits.js';
+import { DEFAULT_CGROUP_ROOT } from '../cgroups/reader.js';
+import { podLimits } from '../pod/pod-resources.js';
 import type { SandboxManager } from '../pod/sandbox-manager.js';
 import { failedPrecondition } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 
 export interface PodResourcesOptions {
-  driver: 'cgroupfs' | 'systemd';
-  cgroupV2: boolean;
+  cgroups: Pick<CgroupManager, 'driver' | 'version'>;
   /** Default /sys/fs/cgroup. */
   cgroupRoot?: string;
   log: Logger;
 }
 
 export function podResourcesHandlers(pods: SandboxManager, o: PodResourcesOptions): Pick<Handlers, 'UpdatePodSandboxResources'> {
-  const root = o.cgroupRoot ?? '/sys/fs/cgroup';
+  const root = o.cgroupRoot ?? DEFAULT_CGROUP_ROOT;
   return {
     UpdatePodSandboxResources: async (req) => {
       const pod = pods.get(req.podSandboxId);
@@ -26,8 +27,9 @@ export function podResourcesHandlers(pods: SandboxManager, o: PodResourcesOption
       const view = pods.getPod(pod.id);
       const parent = requestedParent(pod.config);
       if (!view || !parent) throw failedPrecondition('cri', `pod sandbox ${pod.id} has no cgroup of its own (linux.cgroup_parent was not set): its resources cannot be updated`);
-      if (o.driver === 'systemd') throw failedPrecondition('runtime', `pod sandbox ${pod.id}: updating a pod's resources under the systemd cgroup driver is not supported yet (only cgroupfs)`);
-      const readBack = await applyCgroupWrites(root, view.cgroupParent, cgroupWrites(limits, o.cgroupV2));
+      // Under systemd the pod's slice is systemd's: its unit properties would be set over D-Bus, not written here.
+      if (o.cgroups.driver === 'systemd') throw failedPrecondition('runtime', `pod sandbox ${pod.id}: updating a pod's resources under the systemd cgroup driver is not supported yet (only cgroupfs)`);
+      const readBack = await applyCgroupWrites(root, view.cgroupParent, cgroupWrites(limits, o.cgroups.version === 2));
       o.log.info('pod resources updated', { pod: pod.id, cgroup: view.cgroupParent, ...readBack });
       return {};
     },

@@ -155,7 +155,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     const checkpoints = { stateDir: config.storage.state };
     Object.assign(handlers, containerHandlers(containers, { restore: (archive) => restoreFromArchive(archive, checkpoints) }));
     Object.assign(handlers, checkpointHandlers(containers, checkpoints));
-    Object.assign(handlers, podResourcesHandlers(pods, { driver: cgroups.driver, cgroupV2: host.cgroupV2, log }));
+    Object.assign(handlers, podResourcesHandlers(pods, { cgroups, log }));
     Object.assign(handlers, events.handlers());
     const collector = new StatsCollector({ cgroupVersion: cgroups.version });
     Object.assign(handlers, statsHandlers(statsSource(containers, pods, containerDirs(config.storage.root, config.storage.state).layers), collector, { log }));

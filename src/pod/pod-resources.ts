@@ -1,26 +1,10 @@
 // UpdatePodSandboxResources (in-place pod resize): the pod-level cgroup's
 // limits are the pod's overhead plus the sum of its containers' resources
-// (the CRI's `resources`). Pure: validation naming the field, the sum, and
-// the cgroup interface files that express it on v1 and v2. The writer is
-// pod-cgroup.ts.
-//
-// Only the cgroupfs driver here: under systemd the pod's slice belongs to
-// systemd, whose unit properties would have to be set over D-Bus (the
-// cgroups module's job once it owns the systemd driver).
+// (the CRI's `resources`). Pure: validation naming the field and the sum;
+// the cgroup files and their writing belong to src/cgroups/pod-limits.ts.
 import type { LinuxContainerResources } from '../api/gen/api.js';
+import type { PodLimits } from '../cgroups/pod-limits.js';
 import { invalidArgument } from '../util/errors.js';
-
-export interface PodLimits {
-  /** cpu.shares (v1) → cpu.weight (v2); undefined = leave as is. */
-  cpuShares?: bigint;
-  /** CFS quota and period in µs; quota undefined = unlimited. */
-  cpuQuota?: bigint;
-  cpuPeriod?: bigint;
-  /** Bytes; undefined = unlimited. */
-  memoryLimit?: bigint;
-  cpusetCpus?: string;
-  cpusetMems?: string;
-}
 
 const CPUSET = /^[0-9,-]*$/;
 const DEFAULT_PERIOD = 100_000n;
@@ -66,38 +50,4 @@ export function podLimits(overhead: LinuxContainerResources | undefined, resourc
   const mems = resources?.cpusetMems || overhead?.cpusetMems;
   if (mems) out.cpusetMems = mems;
   return out;
-}
-
-/** One interface file to write: relative to the hierarchy root (v2) or to <root>/<controller> (v1). */
-export interface CgroupWrite {
-  /** v1 controller directory ('cpu', 'memory', 'cpuset'); '' on v2. */
-  controller: string;
-  file: string;
-  value: string;
-}
-
-/** cgroup v1 shares → v2 weight, the conversion runc and the kubelet use. */
-export function sharesToWeight(shares: bigint): bigint {
-  return 1n + ((shares - 2n) * 9999n) / 262_142n;
-}
-
-/** Pure: the files expressing `l`, in a safe order (cpuset and period before quota). */
-export function cgroupWrites(l: PodLimits, v2: boolean): CgroupWrite[] {
-  const w: CgroupWrite[] = [];
-  if (v2) {
-    if (l.cpusetCpus) w.push({ controller: '', file: 'cpuset.cpus', value: l.cpusetCpus });
-    if (l.cpusetMems) w.push({ controller: '', file: 'cpuset.mems', value: l.cpusetMems });
-    if (l.cpuShares !== undefined) w.push({ controller: '', file: 'cpu.weight', value: String(sharesToWeight(l.cpuShares)) });
-    w.push({ controller: '', file: 'cpu.max', value: `${l.cpuQuota === undefined ? 'max' : String(l.cpuQuota)} ${String(l.cpuPeriod ?? DEFAULT_PERIOD)}` });
-    w.push({ controller: '', file: 'memory.max', value: l.memoryLimit === undefined ? 'max' : String(l.memoryLimit) });
-    return w;
-  }
-  if (l.cpusetCpus) w.push({ controller: 'cpuset', file: 'cpuset.cpus', value: l.cpusetCpus });
-  if (l.cpusetMems) w.push({ controller: 'cpuset', file: 'cpuset.mems', value: l.cpusetMems });
-  if (l.cpuShares !== undefined) w.push({ controller: 'cpu', file: 'cpu.shares', value: String(l.cpuShares) });
-  w.push({ controller: 'cpu', file: 'cpu.cfs_period_us', value: String(l.cpuPeriod ?? DEFAULT_PERIOD) });
-  w.push({ controller: 'cpu', file: 'cpu.cfs_quota_us', value: l.cpuQuota === undefined ? '-1' : String(l.cpuQuota) });
-  // v1 reads back "unlimited" as 2^63 rounded down to the page size.
-  w.push({ controller: 'memory', file: 'memory.limit_in_bytes', value: l.memoryLimit === undefined ? '-1' : String(l.memoryLimit) });
-  return w;
 }

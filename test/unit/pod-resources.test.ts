@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LinuxContainerResources } from '../../src/api/gen/api.js';
-import { cgroupWrites, podLimits, sharesToWeight } from '../../src/pod/pod-resources.js';
+import { cgroupWrites, sharesToWeightBig as sharesToWeight } from '../../src/cgroups/pod-limits.js';
+import { podLimits } from '../../src/pod/pod-resources.js';
 import { BerthError, Code } from '../../src/util/errors.js';
 
 const r = (x: Partial<LinuxContainerResources>) => LinuxContainerResources.fromPartial(x);
