@@ -68,6 +68,7 @@ boot() {
   [[ $accel == kvm ]] && cpu=host
   echo "vm: booting ($accel, variant $variant): $*"
   local started=$SECONDS
+  : >"$run/serial.log"   # exists before tail looks for it
   # stdin from /dev/null: -nographic would otherwise read the terminal.
   timeout -k 10 "$timeout" nice -n 10 qemu-system-x86_64 \
     -accel "$accel" -cpu "$cpu" -m 3072 -smp 2 -nic none -nographic -no-reboot \
@@ -81,9 +82,11 @@ boot() {
     -virtfs "local,path=$run/out,mount_tag=berth-out,security_model=none" \
     </dev/null >"$run/serial.log" 2>&1 &
   local qpid=$!
-  # Always end qemu, however this script ends.
-  trap "kill $qpid 2>/dev/null || true" EXIT
-  trap "kill $qpid 2>/dev/null; exit 130" INT TERM
+  # Always end qemu (and drop the run directory), however this script ends.
+  local drop="rm -rf '$run'"
+  [[ -n "${BERTH_VM_KEEP:-}" ]] && drop=:
+  trap "kill $qpid 2>/dev/null || true; $drop" EXIT
+  trap "kill $qpid 2>/dev/null; wait $qpid; $drop; exit 130" INT TERM
   tail -n +1 -f --pid="$qpid" "$run/serial.log" &
   local tpid=$!
   local rc=0

@@ -11,6 +11,8 @@ export const REPO = resolve(import.meta.dirname, '../..');
 export const BERTHD = join(REPO, 'dist/berthd.js');
 export const BERTHCTL = join(REPO, 'dist/berthctl.cjs');
 export const BERTH = join(REPO, 'dist/berth.cjs');
+/** How long berthd may take to serve; the cgroup-v2 guest (emulated CPU) sets more through the environment. */
+const START_TIMEOUT_MS = Number(process.env.BERTH_TEST_DAEMON_START_MS) || 10_000;
 
 export interface DaemonOptions {
   /** Extra TOML appended to the generated config file. */
@@ -98,7 +100,7 @@ async function launch(a: LaunchArgs): Promise<TestDaemon> {
     if (proc.exitCode !== null) throw new Error(`berthd exited with ${proc.exitCode}: ${stderr}`);
     await access(a.socket);
     return stderr.includes('berthd serving');
-  }, 10_000, () => `berthd did not start: ${stderr}`);
+  }, START_TIMEOUT_MS, () => `berthd did not start: ${stderr}`);
   const client = new CriClient(`unix://${a.socket}`, 30_000);
   const d: TestDaemon = {
     ...a,
