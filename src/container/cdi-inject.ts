@@ -86,7 +86,7 @@ export async function cdiEditsFor(config: ContainerConfig, dirs: readonly string
   for (const node of edits.deviceNodes) devices.push(await deviceNodeOf(node, user, where));
   // A bind mount's source must exist now (the spec: resources are checked at run time); a
   // filesystem mount (tmpfs …) names no host path.
-  for (const m of edits.mounts) if (isBind(m)) await mustExist(m.hostPath, `mount source "${m.hostPath}"`, where);
+  for (const m of edits.mounts) if (isBindMount(m)) await mustExist(m.hostPath, `mount source "${m.hostPath}"`, where);
   for (const h of edits.hooks) await mustExist(h.path, `hook "${h.path}"`, where);
   const mounts: OciMount[] = edits.mounts.map((m) => {
     const out: OciMount = { destination: m.containerPath, source: m.hostPath };
@@ -102,7 +102,8 @@ export async function cdiEditsFor(config: ContainerConfig, dirs: readonly string
   return { env: edits.env, devices, mounts, hooks, additionalGids: edits.additionalGids };
 }
 
-function isBind(m: { type?: string; options?: string[] }): boolean {
+/** A bind mount (no filesystem type, or bind/rbind): its source is a host path. */
+export function isBindMount(m: { type?: string; options?: string[] }): boolean {
   return !m.type || m.type === 'bind' || m.type === 'none' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
 }
 

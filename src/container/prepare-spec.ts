@@ -18,7 +18,7 @@ import { resolveUser } from './user.js';
 import { idmapVolumes } from './rootfs.js';
 import type { ContainerPaths } from './paths.js';
 import { splitDev } from './dev-numbers.js';
-import { cdiEditsFor } from './cdi-inject.js';
+import { cdiEditsFor, isBindMount } from './cdi-inject.js';
 
 export { splitDev } from './dev-numbers.js';
 
@@ -60,7 +60,12 @@ export function specPreparer(env: SpecEnvironment): PrepareSpec {
     const seccomp = await loadSeccomp(resolveSeccompChoice({ privileged, seccomp: sc?.seccomp, seccompProfilePath: sc?.seccompProfilePath ?? '', whenUnset: policy.whenUnset }));
     const devices = privileged ? await hostDevices() : await resolveDevices(config.devices);
     const resolvedHostPaths = await resolveMountSources(config);
-    if (pod.userns && pod.namespaces.user) await idmapMountSources(config, resolvedHostPaths, paths, pod.namespaces.user);
+    if (pod.userns && pod.namespaces.user) {
+      // CDI bind mounts are volumes too: idmapped clones like the CRI mounts, in the same directory.
+      const cdiBinds = (cdi?.mounts ?? []).filter((m) => m.source !== undefined && isBindMount(m));
+      const clones = await idmapMountSources(config, resolvedHostPaths, paths, pod.namespaces.user, cdiBinds.map((m) => m.source as string));
+      for (const m of cdiBinds) m.source = clones.get(m.source as string) ?? m.source;
+    }
     const targetPid = targetNamespace(config, env);
     const cgroupsPath = env.cgroupsPath(pod.cgroupParent, id);
     const spec = buildOciSpec({
@@ -199,7 +204,8 @@ async function hostDevices(): Promise<ResolvedDevice[]> {
  * volume's root-owned files as its own (nothing is chowned). The clone is
  * private: propagation to or from the host cannot cross it.
  */
-async function idmapMountSources(config: ContainerConfig, resolved: Record<string, string>, paths: ContainerPaths, usernsPin: string): Promise<void> {
+/** Idmapped clones of the CRI mounts' sources (rewritten in `resolved`) and of `extra` host paths (CDI); returns extra path → clone. */
+async function idmapMountSources(config: ContainerConfig, resolved: Record<string, string>, paths: ContainerPaths, usernsPin: string, extra: readonly string[] = []): Promise<Map<string, string>> {
   const sources: { path: string; isDir: boolean }[] = [];
   for (const [i, m] of config.mounts.entries()) {
     if (m.propagation !== 0) throw invalidArgument('cri', `mounts[${i}].propagation: only PROPAGATION_PRIVATE in a pod with a user namespace (the volume is an idmapped clone)`);
@@ -208,11 +214,23 @@ async function idmapMountSources(config: ContainerConfig, resolved: Record<strin
     if (real === undefined) continue;
     sources.push({ path: real, isDir: (await stat(real)).isDirectory() });
   }
+  const extraReal = new Map<string, string>();
+  for (const p of extra) {
+    const real = await realpath(p);
+    extraReal.set(p, real);
+    sources.push({ path: real, isDir: (await stat(real)).isDirectory() });
+  }
   const clones = await idmapVolumes(paths, usernsPin, sources);
   for (const [hostPath, real] of Object.entries(resolved)) {
     const clone = clones.get(real);
     if (clone) resolved[hostPath] = clone;
   }
+  const out = new Map<string, string>();
+  for (const [p, real] of extraReal) {
+    const clone = clones.get(real);
+    if (clone) out.set(p, clone);
+  }
+  return out;
 }
 
 /** host_path → real path; a missing source is created as a directory (containerd's behaviour). */

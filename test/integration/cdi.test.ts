@@ -6,7 +6,7 @@
 // field, device and file named, and leave nothing behind.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerConfig } from '../../src/api/gen/api.js';
 import { ContainerStatus, CreateContainer, ExecSync, ListContainers, ListPodSandbox, PullImage, RemovePodSandbox, RunPodSandbox, StartContainer } from '../../src/api/methods.js';
@@ -65,6 +65,12 @@ devices:
   - name: gpu1
     containerEdits:
       env: [GPU_INDEX=1]
+  - name: libs
+    containerEdits:
+      mounts:
+        - hostPath: ${vendorDir}
+          containerPath: /opt/vendor
+          options: [rbind, ro]
 `,
   );
   // JSON, in the high-priority directory: replaces gpu1 and adds a nic class.
@@ -75,6 +81,8 @@ devices:
   await writeFile(join(low, 'ghost.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'vendor.example/ghost', devices: [{ name: 'g0', containerEdits: { deviceNodes: [{ path: '/dev/ghost0', hostPath: '/dev/berth-no-such-node' }] } }] }));
   net = await makeTestNetwork(dir);
   d = await startDaemon({ cniConfDir: net.confDir, installDefaultNetwork: false, toml: `${net.toml}\n[cdi]\nspec_dirs = ["${low}", "${high}"]\n` });
+  // User-namespaced pods: runc resolves paths as the pod's root, so the test root must be traversable.
+  await chmod(d.dir, 0o711);
   await d.client.call(PullImage, { image: { image: busybox } });
 });
 
@@ -139,6 +147,16 @@ describe('CDI devices', () => {
     await d.client.call(StartContainer, { containerId });
     // gpu1 now comes from override.json, whose spec has no spec-level edits: no VENDOR_LIB.
     assert.equal((await sh(containerId, 'echo "$GPU_INDEX $NIC ${VENDOR_LIB:-unset}"')).out, '1-from-run n0 unset\n');
+  });
+
+  it('in a pod with a user namespace, a CDI bind mount is an idmapped clone: host root owns its files as the pod\'s root', async () => {
+    const maps = [{ hostId: 65536 * (500 + (process.pid % 200)), containerId: 0, length: 65536 }];
+    const config = podConfig(`cdi-userns-${process.pid}`, { linux: { securityContext: { namespaceOptions: { pid: 'POD', usernsOptions: { mode: 'POD', uids: maps, gids: maps } } } } });
+    const { podSandboxId } = await d.client.call(RunPodSandbox, { config });
+    const { containerId } = await d.client.call(CreateContainer, { podSandboxId, config: ctr('libs', { CDIDevices: [{ name: 'vendor.example/gpu=libs' }] }), sandboxConfig: config });
+    await d.client.call(StartContainer, { containerId });
+    // Without the idmap the host's root-owned file would show as the overflow id (65534).
+    assert.equal((await sh(containerId, 'stat -c %u:%g /opt/vendor/lib.txt; cat /opt/vendor/lib.txt')).out, '0:0\nvendor library\n');
   });
 
   it('bad requests and bad spec files: the field, device and file are named, and nothing is left behind', async () => {
