@@ -54,6 +54,8 @@ export class AppArmor {
   private readonly file: string;
   private defaultLoaded = false;
   private note = '';
+  /** The start-up load, in flight: berthd serves meanwhile (apparmor_parser takes seconds), creates wait for it. */
+  private startup: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly host: AppArmorHost,
@@ -64,10 +66,20 @@ export class AppArmor {
     this.file = join(dir, APPARMOR_DEFAULT_PROFILE);
   }
 
-  /** Detects the host and loads the default profile when missing or outdated. `dir` keeps the rendered profile. */
+  /**
+   * Detects the host and starts loading the default profile when it is
+   * missing or outdated (not awaited: the first create that needs it waits).
+   * `dir` keeps the rendered profile.
+   */
   static async init(dir: string, log: Logger): Promise<AppArmor> {
     const aa = new AppArmor(await detectAppArmor(), dir, log);
-    if (aa.host.kernel) await aa.ensureDefault(true);
+    if (aa.host.kernel) {
+      aa.note = `loading ${APPARMOR_DEFAULT_PROFILE}`;
+      aa.startup = aa.ensureDefault(true).catch((e: unknown) => {
+        aa.note = `cannot load ${APPARMOR_DEFAULT_PROFILE}: ${e instanceof Error ? e.message : String(e)}`;
+        log.warn(aa.note);
+      });
+    }
     return aa;
   }
 
@@ -92,6 +104,7 @@ export class AppArmor {
   async profileForCreate(profile: string | undefined, field: string): Promise<string | undefined> {
     if (!profile || profile === 'unconfined' || !this.host.kernel) return profile;
     if (profile === APPARMOR_DEFAULT_PROFILE) {
+      await this.startup;
       await this.ensureDefault(false);
       return this.defaultProfile;
     }
@@ -109,6 +122,7 @@ export class AppArmor {
     const current = isLoaded && (await readFile(this.file, 'utf8').catch(() => '')) === this.profileText;
     if (isLoaded && (current || !startup)) {
       this.defaultLoaded = true;
+      if (this.note.startsWith('loading ')) this.note = '';
       return;
     }
     if (!this.host.parser) {
