@@ -16,6 +16,7 @@ FULL_FILES=(
   test/v2/bad-input.test.ts
   test/v2/driver-default.test.ts
   test/v2/apparmor-without-parser.test.ts
+  test/v2/monitor-placement.test.ts
 )
 # … and, in a second boot with Debian's apparmor package installed:
 APPARMOR_FILES=(test/v2/apparmor-with-parser.test.ts)

@@ -73,7 +73,9 @@ for (const driver of DRIVERS) {
       assertGrpcError(err, Code.InvalidArgument, /unified.*memory\.kmem\.limit_in_bytes/);
       assert.deepEqual((await s.n.d.client.call(ListContainers, {})).containers, [], 'no container record');
       const mine = await cgroupsContaining([podId]);
-      assert.deepEqual(mine.filter((c) => !c.endsWith(podId)), [], 'no container cgroup');
+      // The pod's own: its infra process (berth-<pod id> under cgroupfs, berth-<pod id>.scope under systemd) and that one's conmon scope.
+      const podsOwn = (c: string): boolean => c.endsWith(podId) || c.endsWith(`berth-${podId}.scope`) || c.endsWith(`berth-conmon-${podId}.scope`);
+      assert.deepEqual(mine.filter((c) => !podsOwn(c)), [], 'no container cgroup');
     });
   });
 }

@@ -22,6 +22,7 @@ import {
   podUid,
   removeKubeletParent,
   startV2Stack,
+  stopSharedRegistry,
   stopV2Stack,
   systemctl,
   unitsContaining,
@@ -29,6 +30,8 @@ import {
 } from '../support/v2-guest.js';
 
 const MiB = 1024 * 1024;
+
+after(stopSharedRegistry);
 
 for (const driver of DRIVERS) {
   describe(`${driver} driver on cgroup v2: conmon's cgroup`, () => {
