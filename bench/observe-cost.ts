@@ -7,6 +7,7 @@
 // iteration by iteration interleaved so machine load falls on all alike.
 // Run as root: node scripts/build.mjs && flock /tmp/berth-heavy.lock node --import tsx bench/observe-cost.ts [iterations]
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerConfig, PodSandboxConfig, SecurityProfile_ProfileType } from '../src/api/gen/api.js';
 import { CreateContainer, PullImage, RemovePodSandbox, RunPodSandbox, StartContainer, StopPodSandbox } from '../src/api/methods.js';
@@ -100,7 +101,9 @@ try {
   for (const [k, x] of daemons.entries()) {
     const t = times[k] ?? [];
     const p50 = pct(t, 50);
-    process.stdout.write(`pod start ${x.tag.padEnd(20)} n=${t.length} p50 ${p50.toFixed(1)} ms  p90 ${pct(t, 90).toFixed(1)} ms  (${(((p50 - base) / base) * 100).toFixed(1)} % vs off)\n`);
+    // spawn forks berthd (cost grows with its RSS, STACK.md): a library that grows RSS slows every tool started.
+    const rssMb = Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${x.d.proc.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    process.stdout.write(`pod start ${x.tag.padEnd(20)} n=${t.length} p50 ${p50.toFixed(1)} ms  p90 ${pct(t, 90).toFixed(1)} ms  (${(((p50 - base) / base) * 100).toFixed(1)} % vs off)  berthd RSS ${rssMb.toFixed(0)} MB\n`);
   }
   process.stdout.write(`spans received: ${otlp.spans.length}\n`);
 } finally {
