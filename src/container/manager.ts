@@ -30,6 +30,14 @@ import { mountRootfs, removeContainerFiles, type RootfsIdmap } from './rootfs.js
 import { hostIdOf } from '../util/idmap.js';
 import { mountImageVolumes } from './image-volumes.js';
 
+/** A container created from an extracted checkpoint archive (src/cri/checkpoint-service.ts). */
+export interface RestoreInput {
+  /** The extracted archive (CRIU images in checkpoint/); removed once restored or when the container goes. */
+  dir: string;
+  /** Fills the writable layer (the archive's rootfs diff) before the rootfs is mounted. */
+  prepareUpper(upper: string): Promise<void>;
+}
+
 /** What the spec step returns: the OCI spec plus facts the record keeps. */
 export interface PreparedSpec {
   spec: object;
@@ -158,8 +166,11 @@ export class ContainerManager {
    * handed to the next request for the same name — which, if it comes while
    * this creation still runs, waits for it. A name whose holder was returned
    * to its caller stays reserved ("name is reserved").
+   * `restore`: the container comes from a checkpoint archive extracted in
+   * `restore.dir`; `prepareUpper` fills its writable layer (the rootfs diff)
+   * before the rootfs is mounted, and StartContainer restores the process.
    */
-  async create(podId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig | undefined, signal?: AbortSignal): Promise<string> {
+  async create(podId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig | undefined, signal?: AbortSignal, restore?: RestoreInput): Promise<string> {
     const pod = this.o.pods.getPod(podId);
     if (!pod) throw notFound('cri', `pod sandbox "${podId}" not found`);
     if (!pod.ready) throw failedPrecondition('cri', `pod sandbox ${podId} is not ready`);
@@ -181,10 +192,10 @@ export class ContainerManager {
       const holder = this.names.get(name);
       if (holder) throw new BerthError(Code.AlreadyExists, 'cri', `container name "${name}" is reserved by container ${holder} in pod ${podId}; remove it first`);
     }
-    return this.creations.run(name, () => this.createNamed(podId, name, config, sandboxConfig, pod), signal);
+    return this.creations.run(name, () => this.createNamed(podId, name, config, sandboxConfig, pod, restore), signal);
   }
 
-  private async createNamed(podId: string, name: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig | undefined, pod: PodView): Promise<string> {
+  private async createNamed(podId: string, name: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig | undefined, pod: PodView, restore?: RestoreInput): Promise<string> {
     const imageRef = config.image?.image ?? '';
     checkContainerStrings(config);
     const logDir = pod.config.logDirectory;
@@ -228,6 +239,10 @@ export class ContainerManager {
         await this.store.put(id, rec); // intent first: recovery can roll back
         steps.mark('intent');
         failpoint('container.after-intent');
+        if (restore) {
+          await mkdir(paths.upper, { recursive: true, mode: 0o755 });
+          await restore.prepareUpper(paths.upper);
+        }
         await mountRootfs(paths, image.lowerDirs, rootfsIdmap(pod));
         const volumes = await mountImageVolumes(paths, config, this.o.images);
         rec.imageVolumeIds = volumes.imageIds;
@@ -243,33 +258,16 @@ export class ContainerManager {
         await this.writeBundle(paths, prepared.spec, rec);
         steps.mark('bundle');
         const runtime = this.o.runtimeFor(rec.runtimeHandler);
-        const created = await conmonCreate({
-          conmonPath: this.o.conmonPath,
-          runtimePath: runtime.opts.path,
-          runtimeArgs: runtime.globalArgs,
-          conmonArgs: this.o.cgroups.conmonArgs(),
-          beforeStart: (pid) => this.o.cgroups.placeMonitor(pid, id),
-          id,
-          name,
-          bundle: paths.bundle,
-          logPath: rec.conmonLogPath,
-          exitDir: this.dirs.exits,
-          persistDir: paths.persistDir,
-          socketDir: this.dirs.sockets,
-          terminal: config.tty,
-          stdin: config.stdin,
-          stdinOnce: config.stdinOnce,
-          warmer: runtime.opts.warmer,
-        });
+        if (restore) rec.restoreFrom = restore.dir;
+        else rec.pid = (await this.monitor(rec, config)).pid;
         releaseWarmer?.();
         steps.mark('conmon+create');
         failpoint('container.after-conmon');
-        rec.pid = created.pid;
         rec.state = 'created';
         failpoint('container.before-persist');
         await this.store.put(id, rec);
         steps.mark('persist');
-        void this.watchOom(rec);
+        if (!restore) void this.watchOom(rec);
         this.o.log.info('container created', { id, pod: podId, name, ms: steps.done() });
         this.o.onChange?.(rec, 'created');
         return id;
@@ -286,6 +284,33 @@ export class ContainerManager {
     });
   }
 
+  /** conmon → `<runtime> create` (or `restore` from CRIU images); resolves with the container's init pid. */
+  private monitor(rec: ContainerRecord, config: ContainerConfig, restorePath?: string): Promise<{ pid: number }> {
+    const id = rec.id;
+    const name = rec.name;
+    const paths = this.pathsOf(id);
+    const runtime = this.o.runtimeFor(rec.runtimeHandler);
+    return conmonCreate({
+      conmonPath: this.o.conmonPath,
+      runtimePath: runtime.opts.path,
+      runtimeArgs: runtime.globalArgs,
+      conmonArgs: this.o.cgroups.conmonArgs(),
+      beforeStart: (pid) => this.o.cgroups.placeMonitor(pid, id),
+      id,
+      name,
+      bundle: paths.bundle,
+      logPath: rec.conmonLogPath,
+      exitDir: this.dirs.exits,
+      persistDir: paths.persistDir,
+      socketDir: this.dirs.sockets,
+      terminal: config.tty,
+      stdin: config.stdin,
+      stdinOnce: config.stdinOnce,
+      warmer: runtime.opts.warmer,
+      restorePath,
+    });
+  }
+
   async start(idOrPrefix: string): Promise<void> {
     const id = this.resolve(idOrPrefix).id;
     await this.lock.run(id, async () => {
@@ -296,7 +321,14 @@ export class ContainerManager {
       // Taken before the start: a process that exits at once must not look finished before it started.
       const startedAt = nowNs();
       try {
-        await phase('runtime start', this.o.runtimeFor(rec.runtimeHandler).start(id));
+        if (rec.restoreFrom) {
+          // A container from a checkpoint: conmon runs `runc restore`; CRIU brings the processes back running.
+          rec.pid = (await phase('runtime restore', this.monitor(rec, this.configOf(rec), join(rec.restoreFrom, 'checkpoint')))).pid;
+          const dir = rec.restoreFrom;
+          delete rec.restoreFrom;
+          await rm(dir, { recursive: true, force: true });
+          void this.watchOom(rec);
+        } else await phase('runtime start', this.o.runtimeFor(rec.runtimeHandler).start(id));
         failpoint('container.start.after-runc');
       } catch (e) {
         // The container may have exited at once; its exit file tells.
@@ -332,6 +364,7 @@ export class ContainerManager {
       this.stopOomWatch(rec.id);
       await this.o.cgroups.cleanup(rec.id);
       await removeContainerFiles(this.pathsOf(rec.id));
+      if (rec.restoreFrom) await rm(rec.restoreFrom, { recursive: true, force: true });
       await rm(join(this.dirs.exits, rec.id), { force: true });
       await rm(join(this.dirs.sockets, rec.id), { force: true }); // conmon's attach link
       await this.store.delete(rec.id);
@@ -486,6 +519,7 @@ export class ContainerManager {
     this.stopOomWatch(rec.id);
     await this.o.cgroups.cleanup(rec.id).catch(() => undefined);
     await removeContainerFiles(this.pathsOf(rec.id));
+    if (rec.restoreFrom) await rm(rec.restoreFrom, { recursive: true, force: true });
     await rm(join(this.dirs.exits, rec.id), { force: true });
     await rm(join(this.dirs.sockets, rec.id), { force: true });
     await this.store.delete(rec.id);

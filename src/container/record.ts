@@ -37,6 +37,8 @@ export interface ContainerRecord {
   sharedPidNamespace?: boolean;
   /** Images mounted as image volumes (KEP-4639): RemoveImage refuses them while the container exists. */
   imageVolumeIds?: string[];
+  /** Created from a checkpoint archive: its extracted directory (CRIU images in checkpoint/); StartContainer restores instead of starting, then removes it. */
+  restoreFrom?: string;
 }
 
 export function nowNs(): string {

@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { ImageSpec, type ContainerConfig, type PodSandboxConfig } from '../api/gen/api.js';
 import type { Handlers } from '../api/server.js';
 import type { ContainerManager } from '../container/manager.js';
 import { tarCreate, tarExtract } from '../image/unpack/gnu-tar.js';
@@ -124,23 +125,7 @@ export async function extractCheckpoint(path: string, stateDir: string): Promise
   const dir = await mkdtemp(join(base, 'restore-'));
   const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
-    const guard = new TarGuard();
-    const errors: unknown[] = [];
-    const ac = new AbortController();
-    const fail = (e: unknown): void => {
-      errors.push(e);
-      ac.abort();
-    };
-    await Promise.all([
-      pipeline(createReadStream(path), guard, { signal: ac.signal }).catch(fail),
-      tarExtract({ dir, stdin: guard, signal: ac.signal }).then(() => guard.resume(), fail),
-    ]);
-    // The guard's refusal is the reason; tar, killed because of it, may have failed first.
-    const first = errors.find((e) => e instanceof UnsafeLayerError) ?? errors[0];
-    if (first !== undefined) {
-      if (first instanceof UnsafeLayerError) throw invalidArgument('cri', `${field}: checkpoint archive "${path}" refused: ${first.message}`);
-      throw invalidArgument('cri', `${field}: "${path}" is not a readable checkpoint archive: ${errorMessage(first)}`);
-    }
+    await guardedExtract(path, dir, `${field}: checkpoint archive "${path}"`);
     for (const f of ['config.dump', 'spec.dump', 'checkpoint'] as const) {
       if (!(await stat(join(dir, f)).catch(() => undefined))) throw invalidArgument('cri', `${field}: checkpoint archive "${path}" has no ${f}`);
     }
@@ -160,19 +145,60 @@ export async function extractCheckpoint(path: string, stateDir: string): Promise
   }
 }
 
+/** Extracts the tar `file` into the empty `dir` through the layer guard; `what` names it in errors (InvalidArgument). */
+async function guardedExtract(file: string, dir: string, what: string): Promise<void> {
+  const guard = new TarGuard();
+  const errors: unknown[] = [];
+  const ac = new AbortController();
+  const fail = (e: unknown): void => {
+    errors.push(e);
+    ac.abort();
+  };
+  await Promise.all([
+    pipeline(createReadStream(file), guard, { signal: ac.signal }).catch(fail),
+    tarExtract({ dir, stdin: guard, signal: ac.signal }).then(() => guard.resume(), fail),
+  ]);
+  // The guard's refusal is the reason; tar, killed because of it, may have failed first.
+  const first = errors.find((e) => e instanceof UnsafeLayerError) ?? errors[0];
+  if (first === undefined) return;
+  if (first instanceof UnsafeLayerError) throw invalidArgument('cri', `${what} refused: ${first.message}`);
+  throw invalidArgument('cri', `${what} is not a readable archive: ${errorMessage(first)}`);
+}
+
+export interface RestoreRequest {
+  podSandboxId: string;
+  config: ContainerConfig;
+  sandboxConfig: PodSandboxConfig | undefined;
+}
+
 /**
- * CreateContainer from a checkpoint archive: checked and extracted, then
- * restored by CRIU. Where CRIU cannot run the call fails saying why, with
- * nothing left behind.
+ * CreateContainer from a checkpoint archive (CRI-O's convention): checked and
+ * extracted, the container created on the checkpoint's base image with the
+ * rootfs diff as its writable layer; StartContainer then restores the
+ * processes with CRIU. Where CRIU cannot run the call fails saying why. On
+ * any failure nothing is left behind.
  */
-export async function restoreFromArchive(path: string, o: CheckpointOptions): Promise<never> {
+export async function restoreFromArchive(path: string, req: RestoreRequest, containers: ContainerManager, o: CheckpointOptions, signal?: AbortSignal): Promise<string> {
   const criu = o.criu ?? (() => criuSupport());
   const extracted = await extractCheckpoint(path, o.stateDir);
   try {
     const support = await criu();
     if (!support.ok) throw failedPrecondition('runtime', `cannot restore from checkpoint archive "${path}": ${support.reason}`);
-    throw new BerthError(Code.Unimplemented, 'runtime', `restoring from checkpoint archive "${path}" is not implemented yet (the archive is valid: container ${extracted.config.id} of image ${extracted.config.rootfsImageName})`);
-  } finally {
+    // The container is made on the image the checkpoint was taken on.
+    const config: ContainerConfig = { ...req.config, image: { ...(req.config.image ?? ImageSpec.fromPartial({})), image: extracted.config.rootfsImageRef } };
+    const diff = join(extracted.dir, 'rootfs-diff.tar');
+    const hasDiff = await stat(diff).then((s) => s.isFile(), () => false);
+    return await containers.create(req.podSandboxId, config, req.sandboxConfig, signal, {
+      dir: extracted.dir,
+      prepareUpper: async (upper) => {
+        if (hasDiff) await guardedExtract(diff, upper, `config.image.image: the rootfs diff of checkpoint archive "${path}"`);
+      },
+    });
+  } catch (e) {
     await extracted.cleanup();
+    if (e instanceof BerthError && e.code === Code.NotFound && e.layer === 'image') {
+      throw new BerthError(Code.NotFound, 'image', `config.image.image: checkpoint archive "${path}" was taken on image ${extracted.config.rootfsImageName} (${extracted.config.rootfsImageRef}), which is not present: pull it first`);
+    }
+    throw e;
   }
 }

@@ -10,6 +10,7 @@ import {
   type ContainerStatus,
   type ImageSpec,
   type LinuxContainerResources,
+  type PodSandboxConfig,
 } from '../api/gen/api.js';
 import type { Handlers } from '../api/server.js';
 import type { ContainerManager } from '../container/manager.js';
@@ -31,7 +32,12 @@ type ContainerHandlers = Pick<
   | 'ReopenContainerLog'
 >;
 
-export function containerHandlers(containers: ContainerManager, o: { restore?: (archive: string) => Promise<string> } = {}): ContainerHandlers {
+export interface ContainerHandlerOptions {
+  /** CreateContainer from a checkpoint archive (src/cri/checkpoint-service.ts). */
+  restore?: (archive: string, req: { podSandboxId: string; config: ContainerConfig; sandboxConfig: PodSandboxConfig | undefined }, signal: AbortSignal) => Promise<string>;
+}
+
+export function containerHandlers(containers: ContainerManager, o: ContainerHandlerOptions = {}): ContainerHandlers {
   return {
     CreateContainer: async (req, call) => {
       if (!req.podSandboxId) throw invalidArgument('cri', 'pod_sandbox_id is empty');
@@ -40,7 +46,7 @@ export function containerHandlers(containers: ContainerManager, o: { restore?: (
       const image = req.config.image?.image ?? '';
       if (image.startsWith('/')) {
         if (!o.restore) throw new BerthError(Code.Unimplemented, 'cri', `config.image.image "${image}": restoring from a checkpoint archive is not supported`);
-        return { containerId: await o.restore(image) };
+        return { containerId: await o.restore(image, { podSandboxId: req.podSandboxId, config: req.config, sandboxConfig: req.sandboxConfig }, call.signal) };
       }
       // The container's spec takes its hostname from this copy of the pod's config: refuse what sethostname(2) would.
       if (req.sandboxConfig) validateHostname(req.sandboxConfig.hostname);

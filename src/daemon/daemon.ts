@@ -153,7 +153,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     Object.assign(handlers, imageHandlers(images));
     Object.assign(handlers, podHandlers(pods, (podId) => podContainerStatuses(containers, podId)));
     const checkpoints = { stateDir: config.storage.state };
-    Object.assign(handlers, containerHandlers(containers, { restore: (archive) => restoreFromArchive(archive, checkpoints) }));
+    Object.assign(handlers, containerHandlers(containers, { restore: (archive, req, signal) => restoreFromArchive(archive, req, containers, checkpoints, signal) }));
     Object.assign(handlers, checkpointHandlers(containers, checkpoints));
     Object.assign(handlers, podResourcesHandlers(pods, { cgroups, log }));
     Object.assign(handlers, events.handlers());

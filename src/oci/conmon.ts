@@ -38,6 +38,8 @@ export interface ConmonOptions {
   timeoutMs?: number;
   /** Held from conmon's start until the runtime created the container (runc init's cgroup move). */
   warmer?: CgroupWarmer;
+  /** CRIU images to restore from: conmon runs `<runtime> restore --detach --image-path <this>` instead of create. */
+  restorePath?: string;
 }
 
 export interface CreatedContainer {
@@ -67,6 +69,7 @@ export function conmonCreateArgs(o: ConmonOptions): string[] {
     ...(o.conmonArgs ?? []),
   ];
   for (const a of o.runtimeArgs) args.push('--runtime-arg', a);
+  if (o.restorePath) args.push('--restore', o.restorePath);
   if (o.terminal) args.push('-t');
   if (o.stdin) args.push('-i');
   if (o.stdin && !o.stdinOnce) args.push('--leave-stdin-open');
