@@ -1,6 +1,9 @@
 // UpdatePodSandboxResources: the pod's cgroup parent gets overhead +
 // resources (src/pod/pod-resources.ts), read back from the cgroup files.
-// Containers keep their own limits (UpdateContainerResources).
+// Containers keep their own limits (UpdateContainerResources). Since
+// Kubernetes 1.36 the kubelet calls this before it sets the pod cgroup
+// itself and treats an error (other than Unimplemented) as the runtime
+// blocking the resize: a refused write (memory below usage) does block it.
 import type { Handlers } from '../api/server.js';
 import type { CgroupManager } from '../cgroups/manager.js';
 import { applyCgroupWrites, cgroupWrites } from '../cgroups/pod-limits.js';
@@ -27,8 +30,12 @@ export function podResourcesHandlers(pods: SandboxManager, o: PodResourcesOption
       const view = pods.getPod(pod.id);
       const parent = requestedParent(pod.config);
       if (!view || !parent) throw failedPrecondition('cri', `pod sandbox ${pod.id} has no cgroup of its own (linux.cgroup_parent was not set): its resources cannot be updated`);
-      // Under systemd the pod's slice is systemd's: its unit properties would be set over D-Bus, not written here.
-      if (o.cgroups.driver === 'systemd') throw failedPrecondition('runtime', `pod sandbox ${pod.id}: updating a pod's resources under the systemd cgroup driver is not supported yet (only cgroupfs)`);
+      // Under systemd the pod's slice is a systemd unit: the kubelet sets its properties itself right after this call
+      // (since 1.36 an error here blocks the resize, so refusing would block every pod resize on such a node).
+      if (o.cgroups.driver === 'systemd') {
+        o.log.info('pod resources accepted; the systemd slice is the kubelet\'s to set', { pod: pod.id, cgroup: view.cgroupParent });
+        return {};
+      }
       const readBack = await applyCgroupWrites(root, view.cgroupParent, cgroupWrites(limits, o.cgroups.version === 2));
       o.log.info('pod resources updated', { pod: pod.id, cgroup: view.cgroupParent, ...readBack });
       return {};
