@@ -59,14 +59,17 @@ rm -rf "$root"/var/cache/apt/archives/*.deb "$root/debootstrap"
 
 # --- the AppArmor variant's package, outside the image ----------------------
 mkdir -p "$work/out/debs/apparmor"
-(cd "$work/out/debs/apparmor" && apt-get download -q apparmor >/dev/null 2>&1) \
-  || { echo "vm: apt-get download apparmor failed (apt-get update?)" >&2; exit 1; }
+download_apparmor() { (cd "$work/out/debs/apparmor" && apt-get download -q apparmor >/dev/null 2>&1); }
+# A fresh machine may have no package lists yet.
+download_apparmor || { apt-get update -qq && download_apparmor; } \
+  || { echo "vm: apt-get download apparmor failed" >&2; exit 1; }
 
 # --- kernel, initrd, filesystem image -------------------------------------
 cp "$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n1)" "$work/out/vmlinuz"
 cp "$(ls "$root"/boot/initrd.img-* | sort -V | tail -n1)" "$work/out/initrd.img"
 t1=$SECONDS
-mkfs.ext4 -q -L berth-vm -d "$root" "$work/out/rootfs.img" 4G
+# stdout is this script's answer (the image directory): mkfs's chatter goes to stderr.
+mkfs.ext4 -q -L berth-vm -d "$root" "$work/out/rootfs.img" 4G >&2
 echo "vm: mkfs.ext4 took $((SECONDS - t1)) s; image built in $((SECONDS - t0)) s" >&2
 rm -rf "$out"
 mv "$work/out" "$out"

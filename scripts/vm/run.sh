@@ -36,7 +36,8 @@ while (($#)); do
 done
 [[ -n "$timeout" ]] || { [[ $mode == smoke ]] && timeout=1800 || timeout=3600; }
 
-image=$(bash "$VM_DIR/build-image.sh")
+image=$(bash "$VM_DIR/build-image.sh") || die "building the guest image failed"
+[[ -f "$image/rootfs.img" ]] || die "build-image.sh gave no image (got: $image)"
 # Follow symlinks: the guest gets the binary itself. It links only glibc and
 # libstdc++ (ldd), both in the image.
 node_bin=$(readlink -f "$(command -v node)")
@@ -62,7 +63,7 @@ boot() {
   # Each test gets at most 10 minutes (a hung one must not take the whole boot's time).
   printf 'VARIANT=%s\nTEST_TIMEOUT_MS=%s\n' "$variant" 600000 >"$run/in/request.env"
   # Copy-on-write: the cached image is never written; each boot starts clean.
-  qemu-img create -q -f qcow2 -F raw -b "$image/rootfs.img" "$run/disk.qcow2"
+  qemu-img create -q -f qcow2 -F raw -b "$image/rootfs.img" "$run/disk.qcow2" || { rm -rf "$run"; return 125; }
 
   local accel=${BERTH_VM_ACCEL:-tcg} cpu=max
   [[ $accel == kvm ]] && cpu=host

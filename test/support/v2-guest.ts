@@ -146,9 +146,17 @@ export async function initPid(s: V2Stack, id: string): Promise<number> {
  * `<parent>/<berth-?><id>`; systemd a transient scope `<prefix>-<id>.scope`
  * (cri-berth or berth) inside the expanded pod slice.
  */
-export function expectedContainerCgroup(driver: Driver, uid: string, id: string): RegExp {
+export function expectedContainerCgroup(driver: Driver, uid: string, id: string, opts: { crunSubgroup?: boolean } = {}): RegExp {
   const parent = parentCgroupPath(driver, uid).replace(/[.]/g, '\\.');
-  return driver === 'cgroupfs' ? new RegExp(`^${parent}/(berth-)?${id}$`) : new RegExp(`^${parent}/(cri-)?berth-${id}\\.scope$`);
+  if (driver === 'cgroupfs') return new RegExp(`^${parent}/(berth-)?${id}$`);
+  // crun under systemd on v2 puts the process one level down, in the scope's
+  // `container` sub-cgroup (its run.oci.systemd.subgroup default).
+  return new RegExp(`^${parent}/(cri-)?berth-${id}\\.scope${opts.crunSubgroup ? '(/container)?' : ''}$`);
+}
+
+/** Every cgroup directory whose name mentions berth (a baseline for "nothing new left"). */
+export async function berthCgroups(): Promise<Set<string>> {
+  return new Set(await cgroupsContaining(['berth']));
 }
 
 /** `systemctl` with its output; never throws (status exits 3 for inactive units). */
