@@ -14,7 +14,8 @@ npm run --silent build
 npx tsc -p tsconfig.json
 
 echo "== unit tests"
-node --import tsx --test --test-concurrency=4 --test-reporter=spec test/unit/*.test.ts
+# A per-test limit turns a hang on a loaded machine into a named failure instead of a stalled CI run.
+node --import tsx --test --test-concurrency=4 --test-timeout=120000 --test-reporter=spec test/unit/*.test.ts
 echo "== integration tests"
 node --import tsx --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec test/integration/*.test.ts
 # cgroup v2, the systemd driver: in a Debian guest under qemu (docs/vm-tests.md).
