@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { ContainerConfig, ContainerEventType, ContainerState, PodSandboxState, SupplementalGroupsPolicy, type ContainerEventResponse } from '../../src/api/gen/api.js';
@@ -18,9 +18,7 @@ import {
   ImageFsInfo,
   ListPodSandbox,
   PodSandboxStatus,
-  PullImage,
   RemoveContainer,
-  RemovePodSandbox,
   RunPodSandbox,
   StartContainer,
   Status,
@@ -28,42 +26,27 @@ import {
 } from '../../src/api/methods.js';
 import { Code } from '../../src/util/errors.js';
 import { rejectsWith } from '../support/assert-grpc.js';
-import { BERTHCTL, makeTestDir, restartDaemon, runCli, startDaemon, waitFor, type TestDaemon, REPO } from '../support/daemon.js';
-import { DEFAULT_IMAGE_DIR } from '../support/images/build.js';
-import { makeTestNetwork, podConfig, type TestNetwork } from '../support/pod-net.js';
-import { imageRef, seedRegistry } from '../support/registry/push.js';
-import { startRegistry, type RunningRegistry } from '../support/registry/registry.js';
+import { BERTHCTL, restartDaemon, runCli, startDaemon, waitFor, type TestDaemon, REPO } from '../support/daemon.js';
+import { podConfig } from '../support/pod-net.js';
+import { startStack, type TestStack } from '../support/stack.js';
 
-let reg: RunningRegistry;
 let busybox: string;
+let stack: TestStack;
 let d: TestDaemon;
-let net: TestNetwork;
 let dir: string;
 
 before(async () => {
-  reg = await startRegistry({ auth: 'none' });
-  const images = await seedRegistry(reg, DEFAULT_IMAGE_DIR);
-  busybox = imageRef(reg.host, images.busybox);
-  dir = await makeTestDir('berth-node-');
-  net = await makeTestNetwork(dir);
-  d = await startDaemon({
-    cniConfDir: net.confDir,
-    installDefaultNetwork: false,
+  stack = await startStack({
+    prefix: 'berth-node-',
     // A second name for runc, and a handler whose binary does not exist.
-    toml: `${net.toml}\n[runtime.handlers.runc-alt]\npath = "runc"\n[runtime.handlers.ghost]\npath = "/nonexistent/ghost-runtime"\n`,
+    toml: '[runtime.handlers.runc-alt]\npath = "runc"\n[runtime.handlers.ghost]\npath = "/nonexistent/ghost-runtime"\n',
+    // User-namespaced pods (Unmasked procMount).
+    traversable: true,
   });
-  // User-namespaced pods: runc resolves paths as the pod's root, so the test root must be traversable (as /var/lib/berth is).
-  await chmod(d.dir, 0o711);
-  await d.client.call(PullImage, { image: { image: busybox } });
+  ({ d, dir, busybox } = stack);
 });
 
-after(async () => {
-  const { items } = await d.client.call(ListPodSandbox, {}).catch(() => ({ items: [] }));
-  for (const p of items) await d.client.call(RemovePodSandbox, { podSandboxId: p.id }).catch(() => undefined);
-  await d?.cleanup();
-  await net?.cleanup();
-  await reg?.stop();
-});
+after(() => stack?.stop());
 
 let seq = 0;
 async function runPod(over: Record<string, unknown> = {}, runtimeHandler = ''): Promise<{ id: string; config: ReturnType<typeof podConfig> }> {

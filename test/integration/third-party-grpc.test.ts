@@ -27,38 +27,25 @@ import {
   StatusResponse,
   VersionResponse,
 } from '../../src/api/gen/api.js';
-import { ListContainers, ListPodSandbox, RemovePodSandbox } from '../../src/api/methods.js';
-import { makeTestDir, restartDaemon, startDaemon, waitFor, type TestDaemon } from '../support/daemon.js';
-import { DEFAULT_IMAGE_DIR } from '../support/images/build.js';
-import { makeTestNetwork, podConfig, type TestNetwork } from '../support/pod-net.js';
-import { imageRef, seedRegistry } from '../support/registry/push.js';
-import { startRegistry, type RunningRegistry } from '../support/registry/registry.js';
+import { ListContainers } from '../../src/api/methods.js';
+import { restartDaemon, waitFor, type TestDaemon } from '../support/daemon.js';
+import { podConfig } from '../support/pod-net.js';
+import { startStack, type TestStack } from '../support/stack.js';
 import { processesOf } from '../support/stream-env.js';
 import { criPythonModules, DEBIAN_PYTHON, goClient, PY_SOURCES, run } from '../support/third-party.js';
 
-let reg: RunningRegistry;
-let net: TestNetwork;
+let stack: TestStack;
 let d: TestDaemon;
 let dir: string;
 let busybox: string;
 
 before(async () => {
-  reg = await startRegistry({ auth: 'none' });
-  const images = await seedRegistry(reg, DEFAULT_IMAGE_DIR);
-  busybox = imageRef(reg.host, images.busybox);
-  dir = await makeTestDir('berth-third-grpc-');
-  net = await makeTestNetwork(dir);
-  d = await startDaemon({ cniConfDir: net.confDir, installDefaultNetwork: false, toml: net.toml });
+  stack = await startStack({ prefix: 'berth-third-grpc-', pull: false });
+  ({ d, dir, busybox } = stack);
 });
 
-after(async () => {
-  // A client that stopped half-way leaves its pod: containers outlive berthd, so remove them first.
-  const { items } = await d.client.call(ListPodSandbox, {}).catch(() => ({ items: [] }));
-  for (const p of items) await d.client.call(RemovePodSandbox, { podSandboxId: p.id }).catch(() => undefined);
-  await d?.cleanup();
-  await net?.cleanup();
-  await reg?.stop();
-});
+  // A client that stopped half-way leaves its pod: stop() removes it first (containers outlive berthd).
+after(() => stack?.stop());
 
 interface KubeletReport {
   steps: string[];
@@ -118,7 +105,7 @@ describe('gRPC-Go (Debian) as the kubelet', () => {
         assert.equal(await running(ids0.container, `sh -c ${MAIN_SCRIPT}`), 1);
         await waitFor(async () => (await running(ids0.container, 'sleep 600')) + (await running(ids0.container, 'sleep 601')) === 0, 15_000, () => 'exec processes of the expired/cancelled ExecSync still run');
         assert.equal(await d.stop(), 0, 'berthd stops cleanly on SIGTERM');
-        d = await restartDaemon(d);
+        stack.d = d = await restartDaemon(d); // stop() tears down the daemon now serving
         w.end('go\n');
       },
     });

@@ -7,7 +7,7 @@
 // nothing (pins, idmapped mounts) is left — with the volume's files intact.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerConfig } from '../../src/api/gen/api.js';
 import {
@@ -17,7 +17,6 @@ import {
   ListContainers,
   ListPodSandbox,
   PodSandboxStatus,
-  PullImage,
   RemovePodSandbox,
   RunPodSandbox,
   StartContainer,
@@ -25,16 +24,13 @@ import {
 } from '../../src/api/methods.js';
 import { Code } from '../../src/util/errors.js';
 import { rejectsWith } from '../support/assert-grpc.js';
-import { makeTestDir, startDaemon, type TestDaemon } from '../support/daemon.js';
-import { DEFAULT_IMAGE_DIR } from '../support/images/build.js';
-import { makeTestNetwork, mountsContaining, podConfig, type TestNetwork } from '../support/pod-net.js';
-import { imageRef, seedRegistry } from '../support/registry/push.js';
-import { startRegistry, type RunningRegistry } from '../support/registry/registry.js';
+import { type TestDaemon } from '../support/daemon.js';
+import { mountsContaining, podConfig } from '../support/pod-net.js';
+import { startStack, type TestStack } from '../support/stack.js';
 
-let reg: RunningRegistry;
 let busybox: string;
+let stack: TestStack;
 let d: TestDaemon;
-let net: TestNetwork;
 let dir: string;
 
 // A range of its own per run, as the kubelet allocates them: multiples of 65536 above the node's.
@@ -42,25 +38,11 @@ const HOST_BASE = 65536 * (10 + (process.pid % 200));
 const MAPS = [{ hostId: HOST_BASE, containerId: 0, length: 65536 }];
 
 before(async () => {
-  reg = await startRegistry({ auth: 'none' });
-  const images = await seedRegistry(reg, DEFAULT_IMAGE_DIR);
-  busybox = imageRef(reg.host, images.busybox);
-  dir = await makeTestDir('berth-userns-');
-  net = await makeTestNetwork(dir);
-  d = await startDaemon({ cniConfDir: net.confDir, installDefaultNetwork: false, toml: net.toml });
-  // runc resolves the rootfs and volume paths as the pod's root, inside the user namespace: the
-  // daemon's directories must be traversable by others, as /var/lib/berth (0711) is; mkdtemp's are 0700.
-  await chmod(d.dir, 0o711);
-  await d.client.call(PullImage, { image: { image: busybox } });
+  stack = await startStack({ prefix: 'berth-userns-', traversable: true });
+  ({ d, dir, busybox } = stack);
 });
 
-after(async () => {
-  const { items } = await d.client.call(ListPodSandbox, {}).catch(() => ({ items: [] }));
-  for (const p of items) await d.client.call(RemovePodSandbox, { podSandboxId: p.id }).catch(() => undefined);
-  await d?.cleanup();
-  await net?.cleanup();
-  await reg?.stop();
-});
+after(() => stack?.stop());
 
 function usernsPod(name: string, userns: Record<string, unknown>, extra: Record<string, unknown> = {}, sysctls: Record<string, string> = {}) {
   return podConfig(name, { linux: { sysctls, securityContext: { namespaceOptions: { pid: 'POD', usernsOptions: userns, ...extra } } } });
