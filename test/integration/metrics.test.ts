@@ -14,43 +14,30 @@ import { ContainerConfig, MetricType, type PodSandboxMetrics } from '../../src/a
 import {
   CreateContainer,
   ListMetricDescriptors,
-  ListPodSandbox,
   ListPodSandboxMetrics,
   PodSandboxStatus,
-  PullImage,
   RemovePodSandbox,
   RunPodSandbox,
   StartContainer,
   StreamPodSandboxMetrics,
 } from '../../src/api/methods.js';
-import { BERTHCTL, makeTestDir, runCli, startDaemon, waitFor, type TestDaemon } from '../support/daemon.js';
-import { DEFAULT_IMAGE_DIR } from '../support/images/build.js';
-import { makeTestNetwork, podConfig, type TestNetwork } from '../support/pod-net.js';
-import { imageRef, seedRegistry } from '../support/registry/push.js';
-import { startRegistry, type RunningRegistry } from '../support/registry/registry.js';
+import { BERTHCTL, runCli, waitFor, type TestDaemon } from '../support/daemon.js';
+import { podConfig } from '../support/pod-net.js';
+import { startStack, type TestStack } from '../support/stack.js';
 
 const PARENT = `berth-metrics-test-${process.pid}`;
 const LIMIT = 32n * 1024n * 1024n;
-let reg: RunningRegistry;
 let busybox: string;
+let stack: TestStack;
 let d: TestDaemon;
-let net: TestNetwork;
 
 before(async () => {
-  reg = await startRegistry({ auth: 'none' });
-  busybox = imageRef(reg.host, (await seedRegistry(reg, DEFAULT_IMAGE_DIR)).busybox);
-  const dir = await makeTestDir('berth-metrics-');
-  net = await makeTestNetwork(dir);
-  d = await startDaemon({ cniConfDir: net.confDir, installDefaultNetwork: false, toml: net.toml });
-  await d.client.call(PullImage, { image: { image: busybox } });
+  stack = await startStack({ prefix: 'berth-metrics-' });
+  ({ d, busybox } = stack);
 });
 
 after(async () => {
-  const { items } = await d.client.call(ListPodSandbox, {}).catch(() => ({ items: [] }));
-  for (const p of items) await d.client.call(RemovePodSandbox, { podSandboxId: p.id }).catch(() => undefined);
-  await d?.cleanup();
-  await net?.cleanup();
-  await reg?.stop();
+  await stack?.stop();
   for (const h of await readdir('/sys/fs/cgroup')) await rmdir(join('/sys/fs/cgroup', h, PARENT)).catch(() => undefined);
 });
 

@@ -11,43 +11,29 @@ import {
   ContainerStats,
   CreateContainer,
   ListContainerStats,
-  ListPodSandbox,
   ListPodSandboxStats,
   PodSandboxStats,
-  PullImage,
-  RemovePodSandbox,
   RunPodSandbox,
   StartContainer,
 } from '../../src/api/methods.js';
 import { GrpcStatusError } from '../../src/client/cri-client.js';
 import { Code } from '../../src/util/errors.js';
-import { makeTestDir, startDaemon, waitFor, type TestDaemon } from '../support/daemon.js';
-import { DEFAULT_IMAGE_DIR } from '../support/images/build.js';
-import { makeTestNetwork, podConfig, type TestNetwork } from '../support/pod-net.js';
-import { imageRef, seedRegistry } from '../support/registry/push.js';
-import { startRegistry, type RunningRegistry } from '../support/registry/registry.js';
+import { waitFor, type TestDaemon } from '../support/daemon.js';
+import { podConfig } from '../support/pod-net.js';
+import { startStack, type TestStack } from '../support/stack.js';
 
 const PARENT = `berth-stats-test-${process.pid}`;
-let reg: RunningRegistry;
 let busybox: string;
+let stack: TestStack;
 let d: TestDaemon;
-let net: TestNetwork;
 
 before(async () => {
-  reg = await startRegistry({ auth: 'none' });
-  busybox = imageRef(reg.host, (await seedRegistry(reg, DEFAULT_IMAGE_DIR)).busybox);
-  const dir = await makeTestDir('berth-stats-');
-  net = await makeTestNetwork(dir);
-  d = await startDaemon({ cniConfDir: net.confDir, installDefaultNetwork: false, toml: net.toml });
-  await d.client.call(PullImage, { image: { image: busybox } });
+  stack = await startStack({ prefix: 'berth-stats-' });
+  ({ d, busybox } = stack);
 });
 
 after(async () => {
-  const { items } = await d.client.call(ListPodSandbox, {}).catch(() => ({ items: [] }));
-  for (const p of items) await d.client.call(RemovePodSandbox, { podSandboxId: p.id }).catch(() => undefined);
-  await d?.cleanup();
-  await net?.cleanup();
-  await reg?.stop();
+  await stack?.stop();
   // runc creates the pod's cgroup parent in every hierarchy and removes only the containers' own.
   for (const h of await readdir('/sys/fs/cgroup')) await rmdir(join('/sys/fs/cgroup', h, PARENT)).catch(() => undefined);
 });
