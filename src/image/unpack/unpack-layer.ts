@@ -37,19 +37,28 @@ export async function unpackLayer(req: UnpackRequest): Promise<GuardStats> {
   const verifier = new BlobVerifier(req.digest, req.size, req.what);
   if (req.onBytes) verifier.on('data', (c: Buffer) => req.onBytes?.(c.length));
   const guard = new TarGuard();
-  let first: unknown;
-  const fail = (e: unknown): void => {
-    first ??= e;
-    ac.abort();
-  };
+  // The two halves fail each other: a refused entry errors the guard, which
+  // kills tar (its stdin broke); a tar failure aborts the pipeline. Whichever
+  // settles first is timing, so the cause is chosen by kind, not by order:
+  // the stream's own error (refusal, digest, decompression) unless it is only
+  // the abort that tar's failure caused.
+  let streamErr: unknown;
+  let tarErr: unknown;
   try {
     await Promise.all([
-      pipeline(req.source, verifier, decompressStage(ac.signal), new SpaceWatch(req.dir, req.minFreeBytes, req.what), guard, { signal: ac.signal }).catch(fail),
+      pipeline(req.source, verifier, decompressStage(ac.signal), new SpaceWatch(req.dir, req.minFreeBytes, req.what), guard, { signal: ac.signal }).catch((e: unknown) => {
+        streamErr = e;
+        ac.abort();
+      }),
       // guard's readable side feeds tar.
-      tarExtract({ dir: req.dir, stdin: guard, signal: ac.signal }).then(() => guard.resume(), fail),
+      tarExtract({ dir: req.dir, stdin: guard, signal: ac.signal }).then(() => guard.resume(), (e: unknown) => {
+        tarErr = e;
+        ac.abort();
+      }),
     ]);
     if (req.signal?.aborted) throw new BerthError(Code.Cancelled, 'image', `${req.what}: pull cancelled`);
-    if (first !== undefined) throw translate(first, req.what, verifier.bytes, req.size);
+    const cause = streamErr !== undefined && !(isAbort(streamErr) && tarErr !== undefined) ? streamErr : tarErr;
+    if (cause !== undefined) throw translate(cause, req.what, verifier.bytes, req.size);
     const stats = guard.summary();
     if (stats.diffId !== req.diffId) throw dataLoss(req.what, `uncompressed content is ${stats.diffId}, the image config says ${req.diffId}`);
     // Bytes, not strings: names need not be UTF-8.
@@ -59,6 +68,10 @@ export async function unpackLayer(req: UnpackRequest): Promise<GuardStats> {
   } finally {
     req.signal?.removeEventListener('abort', onOuterAbort);
   }
+}
+
+function isAbort(e: unknown): boolean {
+  return e instanceof Error && e.name === 'AbortError';
 }
 
 function translate(e: unknown, what: string, received: number, size: number): unknown {
