@@ -1,21 +1,19 @@
 // Pod churn, shared by test/integration/churn.test.ts (CI-sized) and
 // bench/churn.ts (the full run): whole pod lifecycles as the kubelet drives
 // them, N at a time, and what berthd holds before and after (RSS, fds).
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import WebSocket from 'ws';
 import { ExecSync, RemovePodSandbox, StopPodSandbox } from '../../src/api/methods.js';
+import { memOf, type Mem } from './memory.js';
 import { createAndStart, ctrConfig, podConfigFor, runPod, type Node } from './reliability.js';
 
-export interface ProcessFigures {
-  rssKiB: number;
+export interface ProcessFigures extends Mem {
   fds: number;
 }
 
 export async function processFigures(pid: number): Promise<ProcessFigures> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const rssKiB = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
   const fds = (await readdir(`/proc/${pid}/fd`)).length;
-  return { rssKiB, fds };
+  return { ...(await memOf(pid)), fds };
 }
 
 /**
