@@ -4,10 +4,11 @@
 // to back in one run; plus the floor (bare netns + CNI + overlay + runc create/start) and
 // memory (idle, and with 30 running pods: daemon + per-pod monitors).
 // Run as root: node scripts/build.mjs && node --import tsx bench/pod-startup.ts [iterations]
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CriClient } from '../src/client/cri-client.js';
 import { makeTestDir } from '../test/support/daemon.js';
+import { BERTH_HELPERS, CONTAINERD_HELPERS, helpersMem, memOf, mib, type HelperSpec, type HelpersMem, type Mem } from '../test/support/memory.js';
 import { measureFloor } from './floor.js';
 import { loadAverage, ms as f, pct, podConfig, startPod, stopPod, type StartTiming as Timing } from './support/pod-cycle.js';
 import { progress, startPeers } from './support/peers.js';
@@ -36,39 +37,21 @@ async function interleaved(runs: { c: CriClient; tag: string }[], image: string,
   return out;
 }
 
-async function rssKb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
-
-/** RSS of processes whose command line starts with one of `names` (monitors/shims). */
-async function rssOf(names: string[]): Promise<{ count: number; kb: number }> {
-  let count = 0;
-  let kb = 0;
-  for (const p of await readdir('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    const cmd = (await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).split('\0')[0] ?? '';
-    if (names.some((n) => cmd === n || cmd.endsWith(`/${n}`))) {
-      count++;
-      kb += await rssKb(Number(p));
-    }
-  }
-  return { count, kb };
-}
-
-async function memory(c: CriClient, daemonPid: number, monitors: string[], tag: string, image: string, logDir: string): Promise<{ idleKb: number; daemonKb: number; monitorKb: number; monitors: number; perPodKb: number }> {
+/** Memory with MEM_PODS running pods: daemon and its per-pod helpers (test/support/memory.ts), RSS and PSS. */
+async function memory(c: CriClient, daemonPid: number, helpers: HelperSpec, tag: string, image: string, logDir: string): Promise<{ idle: Mem; daemon: Mem; helpers: HelpersMem; perPod: Mem }> {
   await new Promise((r) => setTimeout(r, 2000));
-  const idleKb = await rssKb(daemonPid);
-  const before = await rssOf(monitors);
+  const idle = await memOf(daemonPid);
   const pods: string[] = [];
   for (let i = 0; i < MEM_PODS; i++) pods.push((await oneRun(c, 5000 + i, tag, image, logDir)).podId);
   await new Promise((r) => setTimeout(r, 3000));
-  const daemonKb = await rssKb(daemonPid);
-  const after = await rssOf(monitors);
-  const monitorKb = after.kb - before.kb;
+  const daemon = await memOf(daemonPid);
+  const h = await helpersMem(helpers);
   for (const p of pods) await removePod(c, p);
-  return { idleKb, daemonKb, monitorKb, monitors: after.count - before.count, perPodKb: (daemonKb - idleKb + monitorKb) / MEM_PODS };
+  const perPod = (k: keyof Mem): number => (daemon[k] - idle[k] + h[k]) / MEM_PODS;
+  return { idle, daemon, helpers: h, perPod: { rssKiB: perPod('rssKiB'), pssKiB: perPod('pssKiB') } };
 }
+
+const m = (x: Mem): string => `${mib(x.rssKiB)} / ${mib(x.pssKiB)}`;
 
 function summary(name: string, ts: Timing[]): Record<string, number> {
   const tot = ts.map((t) => t.total);
@@ -94,13 +77,13 @@ try {
   const busybox = peers.busybox;
   const logDir = peers.logDir;
   await new Promise((r) => setTimeout(r, 2000));
-  const freshIdle = { berth: await rssKb(d.proc.pid ?? 0), ctrd: await rssKb(ctrd.proc.pid ?? 0) };
+  const freshIdle = { berth: await memOf(d.proc.pid ?? 0), ctrd: await memOf(ctrd.proc.pid ?? 0) };
   await peers.pull();
   progress('interleaved series');
   const [berth, containerd] = (await interleaved([{ c: d.client, tag: 'berth' }, { c: cc, tag: 'ctrd' }], busybox, logDir)) as [Timing[], Timing[]];
   progress('memory');
-  const berthMem = await memory(d.client, d.proc.pid ?? 0, ['conmon'], 'berth-mem', busybox, logDir);
-  const ctrdMem = await memory(cc, ctrd.proc.pid ?? 0, ['containerd-shim-runc-v2', 'containerd-shim'], 'ctrd-mem', busybox, logDir);
+  const berthMem = await memory(d.client, d.proc.pid ?? 0, BERTH_HELPERS(d.dir), 'berth-mem', busybox, logDir);
+  const ctrdMem = await memory(cc, ctrd.proc.pid ?? 0, CONTAINERD_HELPERS(ctrd.dir), 'ctrd-mem', busybox, logDir);
   // Per-step timings ("pod ready", "container created") are in berthd's log.
   if (process.env.BENCH_BERTH_LOG) await writeFile(process.env.BENCH_BERTH_LOG, d.logs());
   await peers.close();
@@ -122,12 +105,12 @@ try {
     '',
     `ratios: berth/containerd p50 ${(b.p50! / c.p50!).toFixed(2)}, p99 ${(b.p99! / c.p99!).toFixed(2)}; berth/floor p50 ${(b.p50! / pct(floor, 50)).toFixed(2)}`,
     '',
-    `memory with ${MEM_PODS} running single-container pods (RSS, MB):`,
+    `memory with ${MEM_PODS} running single-container pods (MB, RSS / PSS; bench/memory.ts steps through 10, 30, 100):`,
     '',
-    '| runtime | daemon idle (fresh) | daemon before pods (after the series) | daemon with pods | monitors (count, total) | per pod above idle |',
+    '| runtime | daemon idle (fresh) | daemon before pods (after the series) | daemon with pods | helpers (count, total) | per pod above idle |',
     '|---|---:|---:|---:|---:|---:|',
-    `| berth | ${f(freshIdle.berth / 1024)} | ${f(berthMem.idleKb / 1024)} | ${f(berthMem.daemonKb / 1024)} | ${berthMem.monitors} conmon, ${f(berthMem.monitorKb / 1024)} | ${f(berthMem.perPodKb / 1024)} |`,
-    `| containerd 1.6 | ${f(freshIdle.ctrd / 1024)} | ${f(ctrdMem.idleKb / 1024)} | ${f(ctrdMem.daemonKb / 1024)} | ${ctrdMem.monitors} shims, ${f(ctrdMem.monitorKb / 1024)} | ${f(ctrdMem.perPodKb / 1024)} |`,
+    `| berth | ${m(freshIdle.berth)} | ${m(berthMem.idle)} | ${m(berthMem.daemon)} | ${berthMem.helpers.monitors} conmon, ${m(berthMem.helpers)} | ${m(berthMem.perPod)} |`,
+    `| containerd 1.6 | ${m(freshIdle.ctrd)} | ${m(ctrdMem.idle)} | ${m(ctrdMem.daemon)} | ${ctrdMem.helpers.monitors} shims + ${ctrdMem.helpers.pauses} pause, ${m(ctrdMem.helpers)} | ${m(ctrdMem.perPod)} |`,
   ].join('\n');
   process.stdout.write(`${out}\n`);
   await writeFile(join(process.cwd(), 'bench', 'last-pod-startup.md'), `${out}\n`);
