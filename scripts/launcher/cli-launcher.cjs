@@ -1,36 +1,16 @@
 #!/usr/bin/env node
-// Starts a Berth CLI bundle from V8's code cache: compiling the ~1 MB bundle
-// is most of a CLI's start-up (measured: berthctl ps 65 → 49 ms). The cache
-// (lib/<cli>.cjs.cache-<node version>) is written after a run that had none,
-// once the verb's functions are compiled; V8 rejects a stale one by itself.
+// Starts a Berth CLI: its core bundle in lib/, which loads the verb's bundle.
+// Node's compile cache (lib/.compile-cache, next to the bundles and owned by
+// whoever installed them) spares compiling them again: Node keys it by its own
+// version and each file's content, so a stale entry is recompiled, and a cache
+// that cannot be read or written (another user, read-only install) only means
+// compiling as if there were none.
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
-const vm = require('node:vm');
-const Module = require('node:module');
-
-const file = path.join(__dirname, 'lib', path.basename(__filename));
-const cacheFile = `${file}.cache-${process.version}`;
-const source = fs.readFileSync(file, 'utf8');
-let cachedData;
+const lib = path.join(__dirname, 'lib');
 try {
-  cachedData = fs.readFileSync(cacheFile);
+  require('node:module').enableCompileCache(path.join(lib, '.compile-cache'));
 } catch {
-  cachedData = undefined;
+  // an older Node without it: compile each time
 }
-const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-if (cachedData === undefined || script.cachedDataRejected) {
-  process.once('exit', () => {
-    try {
-      const tmp = `${cacheFile}.${process.pid}`;
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cacheFile);
-    } catch {
-      // read-only install or no space: run without a cache
-    }
-  });
-}
-const mod = new Module(file, module);
-mod.filename = file;
-mod.paths = Module._nodeModulePaths(path.dirname(file));
-script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+require(path.join(lib, path.basename(__filename)));
