@@ -46,6 +46,7 @@ cmds=(
   'berthctl --version, node 20' "$N20 dist/berthctl.cjs --version"
   'berthctl version → berthd, node 26' "$N26 dist/berthctl.cjs $B version"
   'berthctl version → berthd, node 20' "$N20 dist/berthctl.cjs $B version"
+  'berthctl version → berthd, node 26, no compile cache' "$N26 dist/lib/berthctl.cjs $B version"
   'berthctl version → containerd, node 26' "$N26 dist/berthctl.cjs -r unix://$W/containerd.sock version"
   'berthctl ps → berthd, node 26' "$N26 dist/berthctl.cjs $B ps"
   'berthctl ps → berthd, node 20' "$N20 dist/berthctl.cjs $B ps"

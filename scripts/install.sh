@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent build
+# The CLIs' compile cache (dist/lib/.compile-cache) is written by the first run of each
+# bundle; one run of each core now makes it root's, as the rest of dist/ is.
+dist/berthctl.cjs --version >/dev/null
+dist/berth.cjs --version >/dev/null
 
 ln -sf "$PWD/dist/berthd.js" /usr/local/bin/berthd
 ln -sf "$PWD/dist/berthctl.cjs" /usr/local/bin/berthctl
