@@ -7,12 +7,13 @@ set -euo pipefail
 # gcc + libc6-dev build berthd's small C helper (native/berth-stream.c) at install.
 RUNTIME_PKGS=(libatomic1 runc crun conmon containernetworking-plugins catatonit iproute2 iptables util-linux tar zstd criu attr gcc libc6-dev)
 # zsh: the completion tests check the generated zsh script.
+# linux-perf: bench/cli-startup.sh counts page faults per command.
 # prometheus: scrapes berthd in test/integration/observe-metrics.test.ts; promtool lints `berthctl stats --metrics`.
 # qemu-system-x86 … e2fsprogs: build and boot the cgroup-v2 test guest (scripts/vm/).
 # golang-go … python3-protobuf: the third-party clients of test/clients/ (Go in GOPATH
 # mode against Debian's grpc, spdystream and golang/protobuf 1.3 with its protoc-gen-go;
 # Debian's python3 with grpcio), built offline at test time.
-TEST_PKGS=(docker-registry busybox-static apache2-utils openssl containerd protobuf-compiler hyperfine zsh
+TEST_PKGS=(docker-registry busybox-static apache2-utils openssl containerd protobuf-compiler hyperfine linux-perf zsh
   qemu-system-x86 qemu-utils debootstrap e2fsprogs
   prometheus
   golang-go golang-google-grpc-dev golang-github-docker-spdystream-dev golang-github-golang-protobuf-1-3-dev
