@@ -76,5 +76,6 @@ for ((i = 0; i < ${#cmds[@]}; i += 2)); do
   awk -F, -v n="${cmds[i]}" '$3 == "page-faults" { f = $1 } $3 == "task-clock" { t = $1 } END { printf "| `%s` | %d | %.1f |\n", n, f, t }' "$W/perf.csv"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+cc -O2 -o "$W/fault-cost" bench/fault-cost.c && for _ in 1 2 3; do "$W/fault-cost"; done
 echo
 node --import tsx bench/daemon-startup.ts "$STARTS" "$N20" "$N26"
