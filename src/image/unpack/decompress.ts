@@ -6,6 +6,14 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { zstdDecompress } from './zstd.js';
 
+/**
+ * zlib's output buffer. Node's default (16 KiB) costs a thread-pool round trip
+ * and a stream callback per 16 KiB of tar; measured here on a 185 MB image
+ * (434 MB of tar) it made gunzip alone take 2.7 s of CPU against 1.1–1.3 s
+ * with 256 KiB, and the whole pull 5.3–6.0 s against 3.2–3.3 s.
+ */
+const GUNZIP_CHUNK = 256 << 10;
+
 export type Compression = 'gzip' | 'zstd' | 'none';
 
 export function sniffCompression(head: Buffer): Compression {
@@ -47,7 +55,7 @@ export function decompressStage(signal?: AbortSignal): (source: AsyncIterable<Bu
       yield* zstdDecompress(rest(), signal);
     } else {
       const out = new PassThrough();
-      const gz = createGunzip();
+      const gz = createGunzip({ chunkSize: GUNZIP_CHUNK });
       const p = pipeline(rest(), gz, out);
       p.catch((e: unknown) => out.destroy(e as Error));
       for await (const chunk of out) yield chunk as Buffer;

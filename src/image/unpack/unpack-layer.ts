@@ -86,7 +86,7 @@ function translate(e: unknown, what: string, received: number, size: number): un
     return new BerthError(Code.Unavailable, 'image', `${what}: the registry closed the connection after ${received} of ${size} bytes (${msg})`, { cause: e });
   }
   if (e instanceof BerthError) return e;
-  if (/incorrect header check|unexpected end of file|invalid (block type|distance|stored block)|zlib/i.test(msg)) {
+  if (/incorrect (header|data) check|unexpected end of file|invalid (block type|distance|stored block)|zlib/i.test(msg)) {
     return new BerthError(Code.DataLoss, 'image', `${what}: corrupt compressed data: ${msg}`);
   }
   return new BerthError(Code.Internal, 'image', `${what}: ${msg}`, { cause: e });
