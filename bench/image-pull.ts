@@ -96,6 +96,7 @@ try {
     };
 
     const load = loadavg()[0] ?? 0;
+    const started = new Date().toISOString();
     for (let r = 0; r < REPS; r++) {
       const first = Math.random() < 0.5 ? 'berth' : 'containerd';
       for (const who of first === 'berth' ? (['berth', 'containerd'] as const) : (['containerd', 'berth'] as const)) {
@@ -110,7 +111,7 @@ try {
       `| ${name} | ${mbps(p50(xs)).toFixed(1)} | ${(p50(xs) / 1000).toFixed(2)} | ${xs.map((x) => mbps(x).toFixed(0)).join(', ')} |`;
     const files = layers.reduce((n, l) => n + l.files, 0);
     const out = [
-      `date: ${new Date().toISOString()}; load average at start ${load.toFixed(2)}, at end ${(loadavg()[0] ?? 0).toFixed(2)}; roots on ${FS} (${base})`,
+      `date: ${started} to ${new Date().toISOString()}; load average at start ${load.toFixed(2)}, at end ${(loadavg()[0] ?? 0).toFixed(2)}; roots on ${FS} (${base})`,
       `image: ${img.layers.length} layers (${PULL_IMAGE_LAYERS.map((l) => l.name).join(', ')}), ${files} files, ` +
         `${(compressed / 1e6).toFixed(1)} MB compressed (${img.layers.map((l) => (l.size / 1e6).toFixed(1)).join(' + ')}), ` +
         `${(uncompressed / 1e6).toFixed(1)} MB uncompressed (ratio ${(uncompressed / compressed).toFixed(2)}:1)`,
