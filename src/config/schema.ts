@@ -3,6 +3,7 @@
 // types derived from it; loading and validation live in load.ts.
 import { CGROUP_DRIVER_SETTINGS, type CgroupDriverSetting } from '../cgroups/driver.js';
 import { parseQuantity } from '../util/quantity.js';
+import { MONITOR_KINDS, type MonitorKind } from '../oci/monitor-kind.js';
 
 export interface RuntimeHandler {
   /** Binary of the OCI runtime (runc, crun …); a bare name is looked up in PATH. */
@@ -24,6 +25,7 @@ export interface BerthConfig {
   runtime: {
     default_handler: string;
     conmon_path: string;
+    monitor: MonitorKind;
     cgroup_manager: CgroupDriverSetting;
     seccomp_use_default_when_empty: boolean;
     no_new_privs_when_empty: boolean;
@@ -75,6 +77,11 @@ export const SECTIONS: Record<string, Record<string, FieldSpec>> = {
   runtime: {
     default_handler: { type: 'string', doc: 'Runtime handler used when a pod names none' },
     conmon_path: { type: 'string', doc: 'The conmon binary monitoring each container' },
+    monitor: {
+      type: 'string',
+      doc: 'Per-container monitor: "conmon" (conmon_path), or "berth-mon" (Berth\'s own, built next to berthd; a fraction of conmon\'s memory, docs/monitor.md)',
+      oneOf: MONITOR_KINDS,
+    },
     cgroup_manager: {
       type: 'string',
       doc: 'cgroup driver, reported to the kubelet (RuntimeConfig): "auto" = systemd when systemd is PID 1 on a cgroup v2 host, else cgroupfs',
@@ -165,6 +172,7 @@ export function defaultConfig(): BerthConfig {
     runtime: {
       default_handler: 'runc',
       conmon_path: 'conmon',
+      monitor: 'conmon',
       cgroup_manager: 'auto',
       seccomp_use_default_when_empty: true,
       no_new_privs_when_empty: true,

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ContainerConfig, type LinuxContainerResources, type PodSandboxConfig } from '../api/gen/api.js';
-import { conmonCreate } from '../oci/conmon.js';
+import { monitorCreate, type MonitorBinary } from '../oci/monitor.js';
 import type { OciRuntime } from '../oci/runtime.js';
 import { RecordStore } from '../store/record-store.js';
 import { BerthError, Code, errnoCode, errorMessage, failedPrecondition, invalidArgument, notFound } from '../util/errors.js';
@@ -63,7 +63,8 @@ export type PrepareSpec = (a: {
 export interface ContainerManagerOptions {
   root: string;
   state: string;
-  conmonPath: string;
+  /** The per-container monitor (conmon or berth-mon). */
+  monitor: MonitorBinary;
   runtimeFor(handler: string): OciRuntime;
   pods: PodLookup;
   images: ImageLookup;
@@ -284,14 +285,13 @@ export class ContainerManager {
     });
   }
 
-  /** conmon → `<runtime> create` (or `restore` from CRIU images); resolves with the container's init pid. */
+  /** The monitor (conmon or berth-mon) → `<runtime> create` (or `restore` from CRIU images); resolves with the container's init pid. */
   private monitor(rec: ContainerRecord, config: ContainerConfig, restorePath?: string): Promise<{ pid: number }> {
     const id = rec.id;
     const name = rec.name;
     const paths = this.pathsOf(id);
     const runtime = this.o.runtimeFor(rec.runtimeHandler);
-    return conmonCreate({
-      conmonPath: this.o.conmonPath,
+    return monitorCreate(this.o.monitor, {
       runtimePath: runtime.opts.path,
       runtimeArgs: runtime.globalArgs,
       conmonArgs: this.o.cgroups.conmonArgs(),

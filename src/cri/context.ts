@@ -15,7 +15,7 @@ export interface CriContext {
   log: Logger;
   network: NetworkWatch;
   /** Resolved at start-up; undefined when the binary was not found. */
-  binaries: { runtime: string | undefined; conmon: string | undefined };
+  binaries: { runtime: string | undefined; monitor: string | undefined };
   /** Every configured runtime handler with what it supports on this host (Status.runtime_handlers). */
   runtimeHandlers(): readonly { name: string; features: { recursiveReadOnlyMounts: boolean; userNamespaces: boolean } }[];
   /** Set by UpdateRuntimeConfig. */

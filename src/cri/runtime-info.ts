@@ -4,6 +4,7 @@ import { CgroupDriver, type RuntimeCondition, type RuntimeHandler } from '../api
 import type { Handlers } from '../api/server.js';
 import { invalidArgument } from '../util/errors.js';
 import type { CriContext } from './context.js';
+import { monitorDescription } from '../oci/monitor-kind.js';
 
 /** Kubelet-facing API version string CRI runtimes report in Version.version. */
 const KUBELET_API_VERSION = '0.1.0';
@@ -82,7 +83,7 @@ function runtimeCondition(ctx: CriContext): RuntimeCondition {
   const missing: string[] = [];
   const handler = ctx.config.runtime.default_handler;
   if (!ctx.binaries.runtime) missing.push(`OCI runtime "${ctx.config.runtime.handlers[handler]?.path ?? handler}"`);
-  if (!ctx.binaries.conmon) missing.push(`conmon "${ctx.config.runtime.conmon_path}"`);
+  if (!ctx.binaries.monitor) missing.push(monitorDescription(ctx.config.runtime.monitor, ctx.config.runtime.conmon_path));
   if (missing.length === 0) return { type: 'RuntimeReady', status: true, reason: '', message: '' };
   return { type: 'RuntimeReady', status: false, reason: 'RuntimeBinaryMissing', message: `not found: ${missing.join(', ')}` };
 }

@@ -7,6 +7,7 @@ import { runtimeInfoHandlers } from '../cri/runtime-info.js';
 import { imageHandlers } from '../cri/image-service.js';
 import { Images } from '../image/images.js';
 import { resolveBinary } from '../oci/binaries.js';
+import { resolveMonitor } from '../oci/monitor.js';
 import { installDefaultNetwork } from '../pod/cni/default-network.js';
 import { NetworkWatch } from '../pod/cni/network-watch.js';
 import { podHandlers } from '../cri/pod-service.js';
@@ -82,6 +83,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     const runtimes = await RuntimeRegistry.create(config, warmer, cgroups.runtimeArgs());
     const handler = config.runtime.handlers[config.runtime.default_handler];
     const apparmor = await AppArmor.init(`${config.storage.root}/apparmor`, log);
+    const monitor = await resolveMonitor(config.runtime.monitor, config.runtime.conmon_path);
     const ctx: CriContext = {
       config,
       configFiles,
@@ -90,7 +92,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
       network,
       binaries: {
         runtime: handler ? await resolveBinary(handler.path) : undefined,
-        conmon: await resolveBinary(config.runtime.conmon_path),
+        monitor: monitor?.path,
       },
       runtimeConfig: { podCidr: '' },
       runtimeHandlers: () => runtimes.handlers(),
@@ -110,7 +112,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     const containers: ContainerManager = new ContainerManager({
       root: config.storage.root,
       state: config.storage.state,
-      conmonPath: ctx.binaries.conmon ?? config.runtime.conmon_path,
+      monitor: monitor ?? { kind: config.runtime.monitor, path: config.runtime.monitor === 'conmon' ? config.runtime.conmon_path : 'berth-mon' },
       runtimeFor: (h) => runtimes.get(h),
       pods,
       images,

@@ -8,7 +8,7 @@ import { access, chmod, copyFile, mkdir, readdir, rename, rm, writeFile } from '
 import { join } from 'node:path';
 import type { BerthConfig } from '../config/schema.js';
 import { resolveBinary } from '../oci/binaries.js';
-import { conmonCreate } from '../oci/conmon.js';
+import { monitorCreate, monitorDescription, resolveMonitor, type MonitorBinary } from '../oci/monitor.js';
 import { OciRuntime } from '../oci/runtime.js';
 import { BerthError, Code, errorMessage, failedPrecondition } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -20,7 +20,7 @@ import type { InfraRecord, PodRecord } from './sandbox-store.js';
 export interface CatatonitInfraOptions {
   config: BerthConfig;
   log: Logger;
-  conmonPath: string;
+  monitor: MonitorBinary;
   catatonitPath: string;
   /** The handler's runtime (src/oci/runtimes.ts): throws for one not configured or not installed. */
   runtimeOf: (handler: string) => OciRuntime;
@@ -34,12 +34,15 @@ export class CatatonitInfra implements InfraRunner {
 
   /** The runner, or undefined when conmon or catatonit is missing (pods then need pid != POD). */
   static async create(config: BerthConfig, log: Logger, runtimeOf: (handler: string) => OciRuntime, cgroups: CgroupManager): Promise<CatatonitInfra | undefined> {
-    const [conmonPath, catatonitPath] = await Promise.all([resolveBinary(config.runtime.conmon_path), resolveBinary('catatonit')]);
-    if (!conmonPath || !catatonitPath) {
-      log.warn('no infra process available: pods sharing a PID namespace will fail', { conmon: conmonPath ?? 'missing', catatonit: catatonitPath ?? 'missing' });
+    const [monitor, catatonitPath] = await Promise.all([resolveMonitor(config.runtime.monitor, config.runtime.conmon_path), resolveBinary('catatonit')]);
+    if (!monitor || !catatonitPath) {
+      log.warn('no infra process available: pods sharing a PID namespace will fail', {
+        monitor: monitor?.path ?? `missing: ${monitorDescription(config.runtime.monitor, config.runtime.conmon_path)}`,
+        catatonit: catatonitPath ?? 'missing',
+      });
       return undefined;
     }
-    return new CatatonitInfra({ config, log, conmonPath, catatonitPath, runtimeOf, cgroups });
+    return new CatatonitInfra({ config, log, monitor, catatonitPath, runtimeOf, cgroups });
   }
 
   plan(pod: PodRecord): InfraRecord {
@@ -69,8 +72,7 @@ export class CatatonitInfra implements InfraRunner {
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 }).catch((e: unknown) => {
       throw new BerthError(Code.Internal, 'storage', `cannot write the infra spec: ${errorMessage(e)}`);
     });
-    const created = await conmonCreate({
-      conmonPath: this.o.conmonPath,
+    const created = await monitorCreate(this.o.monitor, {
       runtimePath: runtime.opts.path,
       runtimeArgs: runtime.globalArgs,
       conmonArgs: this.o.cgroups.conmonArgs(),
