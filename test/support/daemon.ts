@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CriClient } from '../../src/client/cri-client.js';
+import { MONITOR_KINDS, type MonitorKind } from '../../src/oci/monitor-kind.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const BERTHD = join(REPO, 'dist/berthd.js');
@@ -23,6 +24,11 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** berthd's --log-level; tests keep 'debug' (every RPC logged), benchmarks use production's 'info'. */
   logLevel?: 'debug' | 'info';
+  /**
+   * [runtime] monitor, as a drop-in (so it composes with any `toml`).
+   * Unset: $BERTH_TEST_MONITOR when set (runs a whole suite under berth-mon), else berthd's default.
+   */
+  monitor?: MonitorKind;
 }
 
 export interface TestDaemon {
@@ -62,7 +68,19 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
     configFile,
     `[network]\nconf_dir = "${cniConfDir}"\ninstall_default_config = ${opts.installDefaultNetwork ?? true}\n${opts.toml ?? ''}`,
   );
+  const monitor = opts.monitor ?? testMonitorFromEnv();
+  if (monitor) {
+    await mkdir(join(dir, 'berth.d'), { recursive: true });
+    await writeFile(join(dir, 'berth.d', '90-test-monitor.toml'), `[runtime]\nmonitor = "${monitor}"\n`);
+  }
   return launch({ dir, root, state, socket, cniConfDir, configFile, env: opts.env, logLevel: opts.logLevel });
+}
+
+function testMonitorFromEnv(): MonitorKind | undefined {
+  const v = process.env.BERTH_TEST_MONITOR;
+  if (!v) return undefined;
+  if (!(MONITOR_KINDS as readonly string[]).includes(v)) throw new Error(`BERTH_TEST_MONITOR must be one of ${MONITOR_KINDS.join(', ')}, not "${v}"`);
+  return v as MonitorKind;
 }
 
 /** Starts berthd again on the same directories (restart after stop/kill); `env` e.g. arms a failpoint. */

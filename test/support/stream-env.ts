@@ -16,12 +16,14 @@ import {
 } from '../../src/api/methods.js';
 import type { TerminalSize } from '../../src/protocol/k8s/resize.js';
 import { makeTestDir, startDaemon, waitFor, type TestDaemon } from './daemon.js';
+import type { MonitorKind } from '../../src/oci/monitor-kind.js';
 import { DEFAULT_IMAGE_DIR } from './images/build.js';
 import { makeTestNetwork, podConfig, type TestNetwork } from './pod-net.js';
 import { imageRef, seedRegistry } from './registry/push.js';
 import { startRegistry, type RunningRegistry } from './registry/registry.js';
 
 export interface StreamEnv {
+  /** Replaced by a test that restarts berthd (restartDaemon). */
   d: TestDaemon;
   busybox: string;
   runPod(over?: Record<string, unknown>): Promise<{ id: string; config: ReturnType<typeof podConfig> }>;
@@ -31,13 +33,13 @@ export interface StreamEnv {
   cleanup(): Promise<void>;
 }
 
-export async function startStreamEnv(tag: string): Promise<StreamEnv> {
+export async function startStreamEnv(tag: string, opts: { monitor?: MonitorKind } = {}): Promise<StreamEnv> {
   const reg: RunningRegistry = await startRegistry({ auth: 'none' });
   const images = await seedRegistry(reg, DEFAULT_IMAGE_DIR);
   const busybox = imageRef(reg.host, images.busybox);
   const dir = await makeTestDir(`berth-${tag}-`);
   const net: TestNetwork = await makeTestNetwork(dir);
-  const d = await startDaemon({ cniConfDir: net.confDir, installDefaultNetwork: false, toml: net.toml });
+  const d = await startDaemon({ cniConfDir: net.confDir, installDefaultNetwork: false, toml: net.toml, ...(opts.monitor ? { monitor: opts.monitor } : {}) });
   await d.client.call(PullImage, { image: { image: busybox } });
   let seq = 0;
   const env: StreamEnv = {
@@ -46,20 +48,20 @@ export async function startStreamEnv(tag: string): Promise<StreamEnv> {
     runPod: async (over = {}) => {
       const name = `${tag}-${process.pid}-${seq++}`;
       const config = podConfig(name, { logDirectory: join(dir, 'logs', name), ...over });
-      const { podSandboxId } = await d.client.call(RunPodSandbox, { config });
+      const { podSandboxId } = await env.d.client.call(RunPodSandbox, { config });
       return { id: podSandboxId, config };
     },
     run: async (pod, name, cmd, over = {}) => {
       const config = ContainerConfig.fromJSON({ metadata: { name, attempt: 0 }, image: { image: busybox }, command: cmd, logPath: `${name}.log`, ...over });
-      const { containerId } = await d.client.call(CreateContainer, { podSandboxId: pod.id, config, sandboxConfig: pod.config });
-      await d.client.call(StartContainer, { containerId });
+      const { containerId } = await env.d.client.call(CreateContainer, { podSandboxId: pod.id, config, sandboxConfig: pod.config });
+      await env.d.client.call(StartContainer, { containerId });
       return containerId;
     },
-    state: async (id) => (await d.client.call(ContainerStatus, { containerId: id, verbose: false })).status?.state ?? ContainerState.CONTAINER_UNKNOWN,
+    state: async (id) => (await env.d.client.call(ContainerStatus, { containerId: id, verbose: false })).status?.state ?? ContainerState.CONTAINER_UNKNOWN,
     cleanup: async () => {
-      const { items } = await d.client.call(ListPodSandbox, {}).catch(() => ({ items: [] }));
-      for (const p of items) await d.client.call(RemovePodSandbox, { podSandboxId: p.id }).catch(() => undefined);
-      await d.cleanup();
+      const { items } = await env.d.client.call(ListPodSandbox, {}).catch(() => ({ items: [] }));
+      for (const p of items) await env.d.client.call(RemovePodSandbox, { podSandboxId: p.id }).catch(() => undefined);
+      await env.d.cleanup();
       await net.cleanup();
       await reg.stop();
     },
