@@ -98,12 +98,14 @@ async function processesIn(needle: string): Promise<number[]> {
   return out;
 }
 
-async function conmonsFor(id: string): Promise<number[]> {
+/** The container's monitor processes: conmon, or berth-mon when the suite runs under it (BERTH_TEST_MONITOR). */
+async function monitorsFor(id: string): Promise<number[]> {
   const out: number[] = [];
   for (const p of await readdir('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     const cmd = await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.startsWith('conmon\0') || cmd.includes('/conmon\0')) if (cmd.includes(id)) out.push(Number(p));
+    const exe = cmd.split('\0', 1)[0] ?? '';
+    if (/(^|\/)(conmon|berth-mon)$/.test(exe) && cmd.includes(id)) out.push(Number(p));
   }
   return out;
 }
@@ -223,16 +225,16 @@ describe('container lifecycle', () => {
     assert.equal((await readFile(`${s.logPath}.1`, 'utf8')).length, oldSize);
   });
 
-  it('remove leaves no mount, cgroup, conmon or runc state; repeated remove is fine', async () => {
+  it('remove leaves no mount, cgroup, monitor or runc state; repeated remove is fine', async () => {
     const pod = await runPod();
     const id = await createAndStart(pod, ctrConfig('removable', ['sleep', '1000']));
-    assert.ok((await conmonsFor(id)).length >= 1, 'a conmon watches it');
+    assert.ok((await monitorsFor(id)).length >= 1, 'a monitor watches it');
     assert.ok((await mountsContaining(id)).length >= 1, 'rootfs mounted');
     await d.client.call(RemoveContainer, { containerId: id }); // running: force-removed
     await d.client.call(RemoveContainer, { containerId: id });
     assert.deepEqual(await mountsContaining(id), []);
     assert.deepEqual(await processesIn(id), []);
-    await waitFor(async () => (await conmonsFor(id)).length === 0, 5000, () => 'conmon still running');
+    await waitFor(async () => (await monitorsFor(id)).length === 0, 5000, () => 'monitor still running');
     await assert.rejects(access(join(d.state, 'runc', id)), /ENOENT/);
     await assert.rejects(access(join(d.state, 'containers', id)), /ENOENT/);
     await assert.rejects(access(join(d.root, 'containers', id)), /ENOENT/);
