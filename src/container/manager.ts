@@ -4,7 +4,7 @@
 // acting (state 'creating') and after (the result), so a crash leaves either
 // a finished container or one that recovery rolls back.
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ContainerConfig, type LinuxContainerResources, type PodSandboxConfig } from '../api/gen/api.js';
 import { monitorCreate, type MonitorBinary } from '../oci/monitor.js';
@@ -12,6 +12,7 @@ import type { OciRuntime } from '../oci/runtime.js';
 import { RecordStore } from '../store/record-store.js';
 import { BerthError, Code, errnoCode, errorMessage, failedPrecondition, invalidArgument, notFound } from '../util/errors.js';
 import { pathExists } from '../util/fs-exists.js';
+import { readPid, waitForPidExit } from '../util/pid-wait.js';
 import { KeyedLock } from '../util/keyed-lock.js';
 import { CreationTracker } from '../util/creation-tracker.js';
 import { failpoint, failpointAsync } from '../util/failpoint.js';
@@ -256,6 +257,7 @@ export class ContainerManager {
         rec.resourcesJson = JSON.stringify(prepared.resources);
         rec.cgroupsPath = prepared.cgroupsPath;
         rec.sharedPidNamespace = sharesPidNamespace(prepared.spec);
+        if (pod.namespaces.pid && pidNamespacePath(prepared.spec) === pod.namespaces.pid) rec.inPodPidNamespace = true;
         await this.writeBundle(paths, prepared.spec, rec);
         steps.mark('bundle');
         const runtime = this.o.runtimeFor(rec.runtimeHandler);
@@ -348,9 +350,10 @@ export class ContainerManager {
   }
 
   /** Stops a running container: stop signal, wait `timeoutSec`, then SIGKILL. Exited/created containers: no-op. */
-  async stop(idOrPrefix: string, timeoutSec: number): Promise<void> {
+  /** `pidNamespaceEnded`: the shared PID namespace it runs in lost its init (SandboxManager.stop); its exit comes by itself. */
+  async stop(idOrPrefix: string, timeoutSec: number, opts: { pidNamespaceEnded?: boolean } = {}): Promise<void> {
     const id = this.resolve(idOrPrefix).id;
-    await this.lock.run(id, () => this.stopLocked(id, timeoutSec));
+    await this.lock.run(id, () => this.stopLocked(id, timeoutSec, opts.pidNamespaceEnded === true));
   }
 
   async remove(idOrPrefix: string): Promise<void> {
@@ -436,10 +439,13 @@ export class ContainerManager {
 
   // ---- internals ----
 
-  private async stopLocked(id: string, timeoutSec: number): Promise<void> {
+  private async stopLocked(id: string, timeoutSec: number, pidNamespaceEnded = false): Promise<void> {
     const rec = this.mustGet(id);
     if (rec.state !== 'running' && rec.state !== 'unknown') return;
     const runtime = this.o.runtimeFor(rec.runtimeHandler);
+    // The kernel kills a PID namespace's processes when its init dies: no signal of ours is needed
+    // unless that did not end the container (then the usual path below).
+    if (pidNamespaceEnded && rec.inPodPidNamespace && (await this.waitExitOrFile(id, INIT_KILL_WAIT_MS))) return;
     if (timeoutSec > 0) {
       await runtime.kill(id, rec.stopSignal).catch((e: unknown) => this.o.log.debug('stop signal not delivered', { id, error: errorMessage(e) }));
       if (await this.waitExitOrFile(id, timeoutSec * 1000)) return;
@@ -611,10 +617,19 @@ export class ContainerManager {
 }
 
 /** Pure: the spec joins an existing PID namespace (the pod's, a target's) or uses the node's. */
-export function sharesPidNamespace(spec: object): boolean {
+function pidNamespaceOf(spec: object): { type: string; path?: string } | undefined {
   const namespaces = (spec as { linux?: { namespaces?: { type: string; path?: string }[] } }).linux?.namespaces ?? [];
-  const pid = namespaces.find((n) => n.type === 'pid');
+  return namespaces.find((n) => n.type === 'pid');
+}
+
+export function sharesPidNamespace(spec: object): boolean {
+  const pid = pidNamespaceOf(spec);
   return !pid || Boolean(pid.path);
+}
+
+/** The PID namespace a spec joins by path; undefined for a new one or the host's. */
+export function pidNamespacePath(spec: object): string | undefined {
+  return pidNamespaceOf(spec)?.path;
 }
 
 /** What runc update leaves in force: new values over old ones, per controller (cpu, memory …). */
@@ -629,22 +644,6 @@ export function mergeResources(old: Record<string, unknown>, update: Record<stri
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-async function readPid(file: string): Promise<number | undefined> {
-  const n = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-  return n > 0 ? n : undefined;
-}
-
-/** Polls until the process is gone (or a zombie), at most `ms`. */
-async function waitForPidExit(pid: number | undefined, ms: number): Promise<void> {
-  if (!pid) return;
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    if (!stat || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** The rootfs idmapping of a container in a user-namespaced pod; undefined otherwise. */

@@ -35,6 +35,8 @@ export interface ContainerRecord {
   cgroupsPath: string;
   /** Its PID namespace is shared (pod, target or node): stopping must kill every process, not only init. Absent in old records: true. */
   sharedPidNamespace?: boolean;
+  /** It joined its pod's shared PID namespace (the infra's): it ends when the infra does. */
+  inPodPidNamespace?: boolean;
   /** Images mounted as image volumes (KEP-4639): RemoveImage refuses them while the container exists. */
   imageVolumeIds?: string[];
   /** Created from a checkpoint archive: its extracted directory (CRIU images in checkpoint/); StartContainer restores instead of starting, then removes it. */

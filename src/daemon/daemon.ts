@@ -143,8 +143,8 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     });
     await images.collectGarbage();
     pods.setMembers({
-      stopAll: async (podId) => {
-        await Promise.all(containers.ofPod(podId).map((c) => containers.stop(c.id, POD_STOP_GRACE_SECONDS)));
+      stopAll: async (podId, opts) => {
+        await Promise.all(containers.ofPod(podId).map((c) => containers.stop(c.id, POD_STOP_GRACE_SECONDS, opts)));
       },
       removeAll: async (podId) => {
         await Promise.all(containers.ofPod(podId).map((c) => containers.remove(c.id)));

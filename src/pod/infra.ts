@@ -4,13 +4,14 @@
 // is <state>/pods/<id>/infra; conmon reports its exit in <state>/infra-exits/<id>; its rootfs (<root>/infra/rootfs) holds only a
 // copy of the static catatonit binary, refreshed once per berthd start.
 import { watch, type FSWatcher } from 'node:fs';
-import { access, chmod, copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BerthConfig } from '../config/schema.js';
 import { resolveBinary } from '../oci/binaries.js';
 import { monitorCreate, monitorDescription, resolveMonitor, type MonitorBinary } from '../oci/monitor.js';
 import { OciRuntime } from '../oci/runtime.js';
 import { BerthError, Code, errorMessage, failedPrecondition } from '../util/errors.js';
+import { readPid, waitForPidExit } from '../util/pid-wait.js';
 import type { Logger } from '../util/log.js';
 import { INFRA_BINARY, infraSpec } from './infra-spec.js';
 import type { CgroupManager } from '../cgroups/manager.js';
@@ -25,6 +26,16 @@ export interface CatatonitInfraOptions {
   /** The handler's runtime (src/oci/runtimes.ts): throws for one not configured or not installed. */
   runtimeOf: (handler: string) => OciRuntime;
   cgroups: CgroupManager;
+}
+
+/** How long kill() waits for the infra to go; past it, stop() leaves the rest to runc delete --force. */
+const INFRA_EXIT_WAIT_MS = 2000;
+
+/** The parent pid from /proc/<pid>/stat; undefined for a process that is gone. */
+async function parentPid(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return stat && ppid > 0 ? ppid : undefined;
 }
 
 export class CatatonitInfra implements InfraRunner {
@@ -92,9 +103,26 @@ export class CatatonitInfra implements InfraRunner {
 
   async stop(infra: InfraRecord): Promise<void> {
     const runtime = this.runtimeFor(infra.runtime, infra.runtimeRoot);
-    // catatonit has nothing to save: kill and delete in one call (conmon then records the exit and leaves).
+    // catatonit has nothing to save. `runc delete --force` on a running container sleeps 100 ms after
+    // its SIGKILL before it looks again (runc 1.1 killContainer); killed and gone first, delete finds
+    // it stopped and only cleans up. --force stays for an infra kill() could not vouch for.
+    await this.kill(infra);
     await runtime.delete(infra.id, { force: true });
     await this.o.cgroups.cleanup(infra.id);
+  }
+
+  async kill(infra: InfraRecord): Promise<boolean> {
+    const pid = infra.pid;
+    if (!pid) return false;
+    // The recorded pid is only ours while its parent is the infra's conmon (after an exit the pid may be reused).
+    const conmon = await readPid(join(infra.bundle, 'conmon-pidfile'));
+    if (!conmon || (await parentPid(pid)) !== conmon) return false;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      return false;
+    }
+    return waitForPidExit(pid, INFRA_EXIT_WAIT_MS, 2);
   }
 
   /** conmon writes <id> here when an infra process exits; one watch serves every pod. */

@@ -79,7 +79,15 @@ export async function livePins(pins: NsPins): Promise<NsPins> {
 
 /** Unmounts and deletes the pins; the namespaces die with their last user. Idempotent. */
 export async function unpinNamespaces(pins: NsPins): Promise<void> {
-  const paths = NS_KINDS.map((k) => pins[k]).filter((p): p is string => p !== undefined);
-  await unmountAll(paths);
-  await Promise.all(paths.map((p) => rm(p, { force: true })));
+  await unmountAll(pinPaths(pins));
+  await removePinFiles(pins);
+}
+
+/** Deletes the pin files of pins already unmounted. */
+export async function removePinFiles(pins: NsPins): Promise<void> {
+  await Promise.all(pinPaths(pins).map((p) => rm(p, { force: true })));
+}
+
+function pinPaths(pins: NsPins): string[] {
+  return NS_KINDS.map((k) => pins[k]).filter((p): p is string => p !== undefined);
 }

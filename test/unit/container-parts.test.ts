@@ -66,3 +66,22 @@ test('shared PID namespaces are told apart from a container\'s own', async () =>
   assert.equal(sharesPidNamespace({ linux: { namespaces: [{ type: 'pid', path: '/proc/1/ns/pid' }] } }), true);
   assert.equal(sharesPidNamespace({ linux: { namespaces: [{ type: 'mount' }] } }), true, 'the node\'s');
 });
+
+test('the PID namespace a container joins is named by path; its own and the node\'s have none', async () => {
+  const { pidNamespacePath } = await import('../../src/container/manager.js');
+  assert.equal(pidNamespacePath({ linux: { namespaces: [{ type: 'pid', path: '/proc/42/ns/pid' }] } }), '/proc/42/ns/pid');
+  assert.equal(pidNamespacePath({ linux: { namespaces: [{ type: 'pid' }] } }), undefined);
+  assert.equal(pidNamespacePath({ linux: { namespaces: [{ type: 'mount' }] } }), undefined);
+});
+
+test('waitForPidExit: false while the process runs, true once it is gone', async () => {
+  const { spawn } = await import('node:child_process');
+  const { waitForPidExit } = await import('../../src/util/pid-wait.js');
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.once('exit', r));
+  assert.equal(await waitForPidExit(child.pid, 30), false);
+  child.kill('SIGKILL');
+  await exited;
+  assert.equal(await waitForPidExit(child.pid, 1000), true);
+  assert.equal(await waitForPidExit(undefined, 10), true);
+});
