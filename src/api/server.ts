@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import { H2ServerConnection, type H2ServerStream, type Headers } from './h2-server.js';
 import { methods, type MethodName, type RequestOf, type ResponseOf, type StreamMethodName, type UnaryMethodName } from './method-table.js';
 import type { MethodDef } from './methods.js';
+import { responseEncoder } from './response-encoders.js';
 import { BerthError, Code, errnoCode, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 
@@ -63,13 +64,16 @@ interface Route {
   name: MethodName;
   def: MethodDef<unknown, unknown>;
   handler: AnyHandler | undefined;
+  /** The response's encoder: the method's kept-parts encoder (response-encoders.ts) or the generated one. */
+  encode: (res: unknown) => Uint8Array;
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningServer> {
   const routes = new Map<string, Route>();
   const table = opts.handlers as Record<string, AnyHandler | undefined>;
   for (const [name, def] of Object.entries(methods) as [MethodName, MethodDef<unknown, unknown>][]) {
-    routes.set(def.path, { name, def, handler: table[name] });
+    const kept = responseEncoder(name) as ((res: unknown) => Uint8Array) | undefined;
+    routes.set(def.path, { name, def, handler: table[name], encode: kept ?? ((res) => def.response.encode(res).finish()) });
   }
   await prepareSocketPath(opts.socketPath);
   const connections = new Map<Socket, H2ServerConnection>();
@@ -294,7 +298,7 @@ function encodeFramed(route: Route, res: unknown): Buffer {
     const hit = frozenEncodings.get(res);
     if (hit) return hit;
   }
-  const framed = frame(route.def.response.encode(res).finish());
+  const framed = frame(route.encode(res));
   if (frozen) frozenEncodings.set(res, framed);
   return framed;
 }

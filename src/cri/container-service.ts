@@ -2,22 +2,12 @@
 // record to CRI messages. Queries are answered from memory.
 import { access, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  ContainerConfig,
-  ContainerState,
-  type Container,
-  type ContainerFilter,
-  type ContainerStatus,
-  type ImageSpec,
-  type LinuxContainerResources,
-  type PodSandboxConfig,
-} from '../api/gen/api.js';
+import type { Container, ContainerConfig, ContainerStatus, PodSandboxConfig } from '../api/gen/api.js';
 import type { Handlers } from '../api/server.js';
 import type { ContainerManager } from '../container/manager.js';
-import type { ContainerRecord } from '../container/record.js';
 import { BerthError, Code, failedPrecondition, invalidArgument } from '../util/errors.js';
 import { validateHostname } from '../pod/pod-files.js';
-import { matchesLabels } from './filters.js';
+import { containerMessage, containerStatusMessage, matchesContainerFilter } from './container-mapping.js';
 
 type ContainerHandlers = Pick<
   Handlers,
@@ -84,15 +74,14 @@ export function containerHandlers(containers: ContainerManager, o: ContainerHand
           state: rec.state,
         });
       }
-      return { status: toStatus(rec, containers.configOf(rec)), info };
+      return { status: containerStatusMessage(rec), info };
     },
 
-    ListContainers: async (req) => ({
-      containers: containers
-        .all()
-        .filter((r) => r.state !== 'creating' && matches(r, containers, req.filter))
-        .map((r) => toContainer(r, containers.configOf(r))),
-    }),
+    ListContainers: async (req) => {
+      const out: Container[] = [];
+      for (const r of containers.all()) if (r.state !== 'creating' && matchesContainerFilter(r, req.filter)) out.push(containerMessage(r));
+      return { containers: out };
+    },
 
     ExecSync: async (req, ctx) => {
       const r = await containers.execSync(req.containerId, req.cmd, Number(req.timeout), ctx.signal);
@@ -115,47 +104,6 @@ export function containerHandlers(containers: ContainerManager, o: ContainerHand
   };
 }
 
-const STATE: Record<ContainerRecord['state'], ContainerState> = {
-  creating: ContainerState.CONTAINER_UNKNOWN,
-  created: ContainerState.CONTAINER_CREATED,
-  running: ContainerState.CONTAINER_RUNNING,
-  exited: ContainerState.CONTAINER_EXITED,
-  unknown: ContainerState.CONTAINER_UNKNOWN,
-};
-
-function matches(r: ContainerRecord, containers: ContainerManager, f: ContainerFilter | undefined): boolean {
-  if (!f) return true;
-  if (f.id && !r.id.startsWith(f.id)) return false;
-  if (f.podSandboxId && !r.podId.startsWith(f.podSandboxId)) return false;
-  if (f.state && STATE[r.state] !== f.state.state) return false;
-  return matchesLabels(containers.configOf(r).labels, f.labelSelector);
-}
-
-function imageSpecOf(r: ContainerRecord, config: ContainerConfig): ImageSpec {
-  return {
-    image: r.imageSpec,
-    annotations: config.image?.annotations ?? {},
-    userSpecifiedImage: config.image?.userSpecifiedImage || r.imageSpec,
-    runtimeHandler: config.image?.runtimeHandler ?? '',
-    imageRef: r.imageRef,
-  };
-}
-
-function toContainer(r: ContainerRecord, config: ContainerConfig): Container {
-  return {
-    id: r.id,
-    podSandboxId: r.podId,
-    metadata: config.metadata,
-    image: imageSpecOf(r, config),
-    imageRef: r.imageRef,
-    imageId: r.imageId,
-    state: STATE[r.state],
-    createdAt: BigInt(r.createdAt),
-    labels: config.labels,
-    annotations: config.annotations,
-  };
-}
-
 /**
  * ContainerStatus of every container of a pod (one still being created is not
  * listed yet, as in ListContainers): PodSandboxStatus.containers_statuses and
@@ -163,56 +111,9 @@ function toContainer(r: ContainerRecord, config: ContainerConfig): Container {
  * as the pod's complete set of containers.
  */
 export function podContainerStatuses(containers: ContainerManager, podId: string): ContainerStatus[] {
-  return containers
-    .ofPod(podId)
-    .filter((c) => c.state !== 'creating')
-    .map((c) => toStatus(c, containers.configOf(c)));
-}
-
-export function toStatus(r: ContainerRecord, config: ContainerConfig): ContainerStatus {
-  return {
-    id: r.id,
-    metadata: config.metadata,
-    state: STATE[r.state],
-    createdAt: BigInt(r.createdAt),
-    startedAt: BigInt(r.startedAt),
-    finishedAt: BigInt(r.finishedAt),
-    exitCode: r.exitCode,
-    image: imageSpecOf(r, config),
-    imageRef: r.imageRef,
-    imageId: r.imageId,
-    reason: r.reason,
-    message: r.message,
-    labels: config.labels,
-    annotations: config.annotations,
-    mounts: config.mounts,
-    logPath: r.logPath,
-    resources: { linux: fromOciResources(JSON.parse(r.resourcesJson) as OciResourcesJson), windows: undefined },
-    user: { linux: { uid: BigInt(r.user.uid), gid: BigInt(r.user.gid), supplementalGroups: r.user.additionalGids.map(BigInt) } },
-    stopSignal: config.stopSignal,
-  };
-}
-
-interface OciResourcesJson {
-  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
-  memory?: { limit?: number; swap?: number };
-  hugepageLimits?: { pageSize: string; limit: number }[];
-  unified?: Record<string, string>;
-}
-
-function fromOciResources(o: OciResourcesJson): LinuxContainerResources {
-  return {
-    cpuPeriod: BigInt(o.cpu?.period ?? 0),
-    cpuQuota: BigInt(o.cpu?.quota ?? 0),
-    cpuShares: BigInt(o.cpu?.shares ?? 0),
-    memoryLimitInBytes: BigInt(o.memory?.limit ?? 0),
-    oomScoreAdj: 0n,
-    cpusetCpus: o.cpu?.cpus ?? '',
-    cpusetMems: o.cpu?.mems ?? '',
-    hugepageLimits: (o.hugepageLimits ?? []).map((h) => ({ pageSize: h.pageSize, limit: BigInt(h.limit) })),
-    unified: o.unified ?? {},
-    memorySwapLimitInBytes: BigInt(o.memory?.swap ?? 0),
-  };
+  const out: ContainerStatus[] = [];
+  for (const c of containers.all()) if (c.podId === podId && c.state !== 'creating') out.push(containerStatusMessage(c));
+  return out;
 }
 
 /** Asks conmon to reopen its log (ctl fifo message 2) and waits until the file exists again. */

@@ -1,6 +1,28 @@
-// Pure: pod records → CRI messages, and ListPodSandbox's filter.
+// Pod records → CRI messages, and ListPodSandbox's filter. The messages the
+// kubelet polls (PodSandbox, PodSandboxStatus) are kept per record, frozen,
+// and rebuilt only when a field they are made of changed (the server then
+// sends their kept encodings: src/api/response-encoders.ts).
 import { PodSandboxState, type PodSandbox, type PodSandboxFilter, type PodSandboxStatus } from '../api/gen/api.js';
 import type { PodRecord } from '../pod/sandbox-store.js';
+import { DerivedCache } from '../util/derived-cache.js';
+
+/** What toPodSandbox reads. */
+const sandboxDeps = (r: PodRecord): unknown[] => [r.id, r.metadata, r.phase, r.createdAt, r.labels, r.annotations, r.runtimeHandler];
+const sandboxes = new DerivedCache<PodRecord, PodSandbox>(sandboxDeps, (r) => Object.freeze(toPodSandbox(r)));
+const statuses = new DerivedCache<PodRecord, PodSandboxStatus>(
+  (r) => [...sandboxDeps(r), r.ips, r.namespaces],
+  (r) => Object.freeze(toPodSandboxStatus(r)),
+);
+
+/** The record as a ListPodSandbox item (kept and frozen). */
+export function podSandboxMessage(r: PodRecord): PodSandbox {
+  return sandboxes.get(r);
+}
+
+/** The record's PodSandboxStatus (kept and frozen). */
+export function podSandboxStatusMessage(r: PodRecord): PodSandboxStatus {
+  return statuses.get(r);
+}
 
 export function podState(r: PodRecord): PodSandboxState {
   return r.phase === 'ready' ? PodSandboxState.SANDBOX_READY : PodSandboxState.SANDBOX_NOTREADY;

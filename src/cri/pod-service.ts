@@ -1,10 +1,10 @@
 // RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus and
 // ListPodSandbox: validate, call the sandbox manager, map to CRI messages.
 // List and Status answer from memory (the kubelet polls them every second).
-import type { ContainerStatus } from '../api/gen/api.js';
+import type { ContainerStatus, PodSandbox } from '../api/gen/api.js';
 import type { Handlers } from '../api/server.js';
 import type { SandboxManager } from '../pod/sandbox-manager.js';
-import { matchesFilter, podVerboseInfo, toPodSandbox, toPodSandboxStatus } from './pod-mapping.js';
+import { matchesFilter, podSandboxMessage, podSandboxStatusMessage, podVerboseInfo } from './pod-mapping.js';
 
 export type PodHandlers = Pick<Handlers, 'RunPodSandbox' | 'StopPodSandbox' | 'RemovePodSandbox' | 'PodSandboxStatus' | 'ListPodSandbox'>;
 
@@ -32,13 +32,17 @@ export function podHandlers(pods: SandboxManager, containerStatuses: (podId: str
     PodSandboxStatus: async (req) => {
       const r = pods.get(req.podSandboxId);
       return {
-        status: toPodSandboxStatus(r),
+        status: podSandboxStatusMessage(r),
         info: req.verbose ? podVerboseInfo(r) : {},
         containersStatuses: containerStatuses(r.id),
         timestamp: BigInt(Date.now()) * 1_000_000n,
       };
     },
 
-    ListPodSandbox: async (req) => ({ items: pods.list().filter((r) => matchesFilter(r, req.filter)).map(toPodSandbox) }),
+    ListPodSandbox: async (req) => {
+      const items: PodSandbox[] = [];
+      for (const r of pods.list()) if (matchesFilter(r, req.filter)) items.push(podSandboxMessage(r));
+      return { items };
+    },
   };
 }

@@ -1,4 +1,5 @@
 // Adapts the container and sandbox managers to the stats RPCs' view.
+import { keptConfigOf } from '../cri/container-mapping.js';
 import type { StatsSource } from '../cri/stats-source.js';
 import type { ContainerManager } from '../container/manager.js';
 import type { SandboxManager } from '../pod/sandbox-manager.js';
@@ -7,7 +8,7 @@ export function statsSource(containers: ContainerManager, pods: SandboxManager, 
   return {
     containers: () =>
       containers.all().map((r) => {
-        const config = containers.configOf(r);
+        const config = keptConfigOf(r);
         return {
           id: r.id,
           podId: r.podId,
