@@ -3,7 +3,8 @@
 // host (this one) has per-controller hierarchies there.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clockNow, type CgroupSample, type Clock } from './stats-parse.js';
+import { readOptional } from './read-optional.js';
+import { ALL_PARTS, clockNow, type CgroupSample, type Clock, type ReadFile, type SampleParts } from './stats-parse.js';
 import { readCgroupV1 } from './stats-v1.js';
 import { readCgroupV2 } from './stats-v2.js';
 
@@ -30,6 +31,8 @@ export class CgroupReader {
     version?: CgroupVersion,
     /** Injectable for tests (rates over a known interval). */
     private readonly clock: () => Clock = clockNow,
+    /** How interface files are read (the stats collector passes held descriptors: held-files.ts). */
+    private readonly readFile: ReadFile = readOptional,
   ) {
     if (version) this.version = Promise.resolve(version);
   }
@@ -41,7 +44,9 @@ export class CgroupReader {
   }
 
   /** Sample of the cgroup at `path` (relative to the hierarchy root); undefined when it does not exist. */
-  async read(path: string): Promise<CgroupSample | undefined> {
-    return (await this.cgroupVersion()) === 2 ? readCgroupV2(this.root, path, this.clock) : readCgroupV1(this.root, path, this.clock);
+  async read(path: string, parts: SampleParts = ALL_PARTS): Promise<CgroupSample | undefined> {
+    return (await this.cgroupVersion()) === 2
+      ? readCgroupV2(this.root, path, this.clock, this.readFile, parts)
+      : readCgroupV1(this.root, path, this.clock, this.readFile, parts);
   }
 }

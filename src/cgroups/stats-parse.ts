@@ -24,6 +24,19 @@ export interface SwapSample {
   limitBytes?: bigint;
 }
 
+/** Reads one interface file: its text, or undefined when it does not exist. */
+export type ReadFile = (path: string) => Promise<string | undefined>;
+
+/** The optional parts of a sample: a caller that does not use them spares their files (a tenth of a stats poll each). */
+export interface SampleParts {
+  /** pids.current (pod process counts). */
+  pids: boolean;
+  /** OOM kill counter (memory.oom_control / memory.events; metrics). */
+  oomKills: boolean;
+}
+
+export const ALL_PARTS: SampleParts = Object.freeze({ pids: true, oomKills: true });
+
 export interface Clock {
   /** Wall clock, ns since the epoch (the CRI timestamp). */
   timestampNs: bigint;

@@ -2,6 +2,7 @@
 // (<root>/cpuacct, <root>/memory, <root>/pids), the same relative path in each.
 import { join } from 'node:path';
 import {
+  ALL_PARTS,
   clockNow,
   limitOf,
   memorySample,
@@ -11,6 +12,8 @@ import {
   parseUint,
   type CgroupSample,
   type Clock,
+  type ReadFile,
+  type SampleParts,
 } from './stats-parse.js';
 import { readOptional } from './read-optional.js';
 
@@ -58,18 +61,25 @@ export function sampleV1(f: V1Files, clock: Clock): CgroupSample {
 }
 
 /** Reads the cgroup at `path` in every v1 controller hierarchy; undefined when it exists in none. */
-export async function readCgroupV1(root: string, path: string, clock: () => Clock = clockNow): Promise<CgroupSample | undefined> {
+export async function readCgroupV1(
+  root: string,
+  path: string,
+  clock: () => Clock = clockNow,
+  read: ReadFile = readOptional,
+  parts: SampleParts = ALL_PARTS,
+): Promise<CgroupSample | undefined> {
   const rel = normaliseCgroupPath(path);
-  const at = (controller: string, file: string): Promise<string | undefined> => readOptional(join(root, controller, rel, file));
+  const at = (controller: string, file: string): Promise<string | undefined> => read(join(root, controller, rel, file));
+  const none = Promise.resolve(undefined);
   const [cpuacctUsage, memoryUsage, memoryLimit, memoryStat, memoryOomControl, memswUsage, memswLimit, pidsCurrent] = await Promise.all([
     at('cpuacct', 'cpuacct.usage'),
     at('memory', 'memory.usage_in_bytes'),
     at('memory', 'memory.limit_in_bytes'),
     at('memory', 'memory.stat'),
-    at('memory', 'memory.oom_control'),
+    parts.oomKills ? at('memory', 'memory.oom_control') : none,
     at('memory', 'memory.memsw.usage_in_bytes'),
     at('memory', 'memory.memsw.limit_in_bytes'),
-    at('pids', 'pids.current'),
+    parts.pids ? at('pids', 'pids.current') : none,
   ]);
   const now = clock();
   if (cpuacctUsage === undefined && memoryUsage === undefined && pidsCurrent === undefined) return undefined;

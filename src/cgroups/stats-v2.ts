@@ -1,6 +1,7 @@
 // cgroup v2: one unified hierarchy; every controller's files in one directory.
 import { join } from 'node:path';
 import {
+  ALL_PARTS,
   clockNow,
   limitOf,
   memorySample,
@@ -10,6 +11,8 @@ import {
   parseUint,
   type CgroupSample,
   type Clock,
+  type ReadFile,
+  type SampleParts,
 } from './stats-parse.js';
 import { readOptional } from './read-optional.js';
 
@@ -55,18 +58,25 @@ export function sampleV2(f: V2Files, clock: Clock): CgroupSample {
 }
 
 /** Reads the cgroup at `path` under the unified mount `root`; undefined when it does not exist. */
-export async function readCgroupV2(root: string, path: string, clock: () => Clock = clockNow): Promise<CgroupSample | undefined> {
+export async function readCgroupV2(
+  root: string,
+  path: string,
+  clock: () => Clock = clockNow,
+  read: ReadFile = readOptional,
+  parts: SampleParts = ALL_PARTS,
+): Promise<CgroupSample | undefined> {
   const dir = join(root, normaliseCgroupPath(path));
-  const at = (file: string): Promise<string | undefined> => readOptional(join(dir, file));
+  const at = (file: string): Promise<string | undefined> => read(join(dir, file));
+  const none = Promise.resolve(undefined);
   const [cpuStat, memoryCurrent, memoryMax, memoryStat, memoryEvents, swapCurrent, swapMax, pidsCurrent] = await Promise.all([
     at('cpu.stat'),
     at('memory.current'),
     at('memory.max'),
     at('memory.stat'),
-    at('memory.events'),
+    parts.oomKills ? at('memory.events') : none,
     at('memory.swap.current'),
     at('memory.swap.max'),
-    at('pids.current'),
+    parts.pids ? at('pids.current') : none,
   ]);
   const now = clock();
   // cpu.stat exists in every v2 cgroup, whatever controllers are enabled.

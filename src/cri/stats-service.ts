@@ -7,7 +7,7 @@
 import type { ContainerStats, PodSandboxStats } from '../api/gen/api.js';
 import type { Handlers } from '../api/server.js';
 import { sumSamples } from '../stats/aggregate.js';
-import type { CgroupSample } from '../cgroups/stats-parse.js';
+import type { CgroupSample, SampleParts } from '../cgroups/stats-parse.js';
 import { cgroupFsPath } from '../cgroups/paths.js';
 import type { StatsCollector } from '../stats/collector.js';
 import { mapLimit } from '../stats/limit.js';
@@ -28,6 +28,17 @@ export interface StatsHandlerOptions {
 
 /** States whose cgroup holds processes. */
 const LIVE = new Set<StatsContainer['state']>(['created', 'running', 'unknown']);
+/** A container's own stats use neither its process count nor its OOM counter: their files are not read. */
+const CONTAINER_PARTS: SampleParts = Object.freeze({ pids: false, oomKills: false });
+/** Pod stats count processes (the pod's cgroup, else its containers summed). */
+const POD_PARTS: SampleParts = Object.freeze({ pids: true, oomKills: false });
+/**
+ * Containers measured per event-loop turn by a List: the cgroup files are
+ * read synchronously (src/cgroups/held-files.ts), ~30–50 µs per container,
+ * so a slice holds the loop for about a millisecond and other calls get in
+ * between slices.
+ */
+const SLICE = 16;
 /** Pod and container ids are both random hex: keep their CPU baselines apart. */
 const podKey = (id: string): string => `pod/${id}`;
 
@@ -47,15 +58,15 @@ export function statsHandlers(source: StatsSource, collector: StatsCollector, o:
       return undefined;
     });
 
-  const readCgroup = (id: string, path: string): Promise<CgroupSample | undefined> =>
-    path ? soft('cgroup', id, collector.cgroups.read(cgroupFsPath(path))) : Promise.resolve(undefined);
+  const readCgroup = (id: string, path: string, parts: SampleParts): Promise<CgroupSample | undefined> =>
+    path ? soft('cgroup', id, collector.cgroups.read(cgroupFsPath(path), parts)) : Promise.resolve(undefined);
 
   const cpuOf = (key: string, s: CgroupSample): ReturnType<typeof toCpuUsage> =>
     toCpuUsage(s, s.cpu ? collector.cpuRates.rate(key, s.cpu.usageNs, s.monotonicNs) : 0n);
 
-  const measureContainer = async (c: StatsContainer): Promise<Measured> => {
+  const measureContainer = async (c: StatsContainer, parts: SampleParts = CONTAINER_PARTS): Promise<Measured> => {
     const [sample, layer] = await Promise.all([
-      LIVE.has(c.state) ? readCgroup(c.id, c.cgroupPath) : undefined,
+      LIVE.has(c.state) ? readCgroup(c.id, c.cgroupPath, parts) : undefined,
       c.upperDir ? soft('writable layer', c.id, collector.fsUsage.get(c.id, c.upperDir)) : undefined,
     ]);
     return {
@@ -73,8 +84,8 @@ export function statsHandlers(source: StatsSource, collector: StatsCollector, o:
 
   const measurePod = async (p: StatsPod, members: readonly StatsContainer[]): Promise<PodSandboxStats> => {
     const [measured, own, net] = await Promise.all([
-      mapLimit(members, limit, measureContainer),
-      readCgroup(p.id, p.cgroupParent),
+      mapLimit(members, limit, (c) => measureContainer(c, POD_PARTS)),
+      readCgroup(p.id, p.cgroupParent, POD_PARTS),
       p.netnsPath ? soft<PodNetwork>('network counters', p.id, collector.readNetDev(p.netnsPath).then((all) => splitInterfaces(all))) : undefined,
     ]);
     const summed = sumSamples(measured.flatMap((m) => (m.sample ? [m.sample] : [])));
@@ -119,7 +130,7 @@ export function statsHandlers(source: StatsSource, collector: StatsCollector, o:
             (!f?.podSandboxId || c.podId.startsWith(f.podSandboxId)) &&
             matchesLabels(c.labels, f?.labelSelector),
         );
-      const measured = await mapLimit(picked, limit, measureContainer);
+      const measured = await inSlices(picked, SLICE, (slice) => mapLimit(slice, limit, (c) => measureContainer(c)));
       if (!f?.id && !f?.podSandboxId && Object.keys(f?.labelSelector ?? {}).length === 0) prune();
       return { stats: measured.map((m) => m.stats) };
     },
@@ -134,11 +145,21 @@ export function statsHandlers(source: StatsSource, collector: StatsCollector, o:
       const f = req.filter;
       const picked = source.pods().filter((p) => p.ready && (!f?.id || p.id.startsWith(f.id)) && matchesLabels(p.labels, f?.labelSelector));
       const members = podMembers(source.containers());
-      const stats = await mapLimit(picked, limit, (p) => measurePod(p, members.get(p.id) ?? []));
+      const stats = await inSlices(picked, Math.max(1, SLICE / 4), (slice) => mapLimit(slice, limit, (p) => measurePod(p, members.get(p.id) ?? [])));
       if (!f?.id && Object.keys(f?.labelSelector ?? {}).length === 0) prune();
       return { stats };
     },
   };
+}
+
+/** `run` over consecutive slices of `items`, the event loop turning between slices; results in order. */
+async function inSlices<T, R>(items: readonly T[], size: number, run: (slice: readonly T[]) => Promise<R[]>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) {
+    if (i > 0) await new Promise<void>((r) => setImmediate(r));
+    for (const r of await run(items.slice(i, i + size))) out.push(r);
+  }
+  return out;
 }
 
 /** Containers by pod, in source order ('creating' ones are not reported yet, as in ListContainers). */

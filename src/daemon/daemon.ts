@@ -160,6 +160,7 @@ export async function startDaemon(config: BerthConfig, configFiles: readonly str
     Object.assign(handlers, podResourcesHandlers(pods, { cgroups, log }));
     Object.assign(handlers, events.handlers());
     const collector = new StatsCollector({ cgroupVersion: cgroups.version });
+    cleanups.push(() => collector.close());
     Object.assign(handlers, statsHandlers(statsSource(containers, pods, containerDirs(config.storage.root, config.storage.state).layers), collector, { log }));
     Object.assign(handlers, metricsHandlers(statsSource(containers, pods, containerDirs(config.storage.root, config.storage.state).layers), collector, { log }));
     // Streaming (exec/attach/port-forward): on as soon as stream-backend.ts returns a backend.

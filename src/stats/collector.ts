@@ -3,6 +3,7 @@
 // and the network reader. Per-id state is dropped by forget() (container
 // removed) or retain() (whatever a List no longer sees).
 import type { Clock } from '../cgroups/stats-parse.js';
+import { HeldFiles } from '../cgroups/held-files.js';
 import { CgroupReader, type CgroupVersion } from '../cgroups/reader.js';
 import { CpuRateTracker, type CpuRateOptions } from './cpu-rate.js';
 import { FsUsageCache, type FsUsageCacheOptions } from './fs-usage.js';
@@ -23,12 +24,14 @@ export interface StatsCollectorOptions {
 
 export class StatsCollector {
   readonly cgroups: CgroupReader;
+  /** The cgroup files' descriptors, kept between polls. */
+  readonly files = new HeldFiles();
   readonly cpuRates: CpuRateTracker;
   readonly fsUsage: FsUsageCache;
   readonly readNetDev: (netnsPath: string) => Promise<NetDevCounters[]>;
 
   constructor(o: StatsCollectorOptions = {}) {
-    this.cgroups = new CgroupReader(o.cgroupRoot, o.cgroupVersion, o.clock);
+    this.cgroups = new CgroupReader(o.cgroupRoot, o.cgroupVersion, o.clock, (p) => this.files.read(p));
     this.cpuRates = new CpuRateTracker(o.cpu);
     this.fsUsage = new FsUsageCache(o.fs);
     this.readNetDev = o.readNetDev ?? ((p) => readNetDevInNetns(p));
@@ -44,5 +47,13 @@ export class StatsCollector {
   retain(live: ReadonlySet<string>): void {
     this.cpuRates.retain(live);
     this.fsUsage.retain(live);
+    // Called after an unfiltered List, which read every live cgroup: the others' descriptors go.
+    this.files.closeIdle();
+  }
+
+  /** Background work and held descriptors end (daemon shutdown). */
+  close(): void {
+    this.fsUsage.close();
+    this.files.close();
   }
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CgroupReader, detectCgroupVersion } from '../../src/cgroups/reader.js';
 import { FsUsageCache } from '../../src/stats/fs-usage.js';
+import { duDiskUsageMany, parseDuLines } from '../../src/stats/du.js';
 
 const fixture = (name: string): URL => new URL(`../fixtures/stats/${name}`, import.meta.url);
 
@@ -84,38 +85,87 @@ test('v1: per-controller hierarchies', async (t) => {
   assert.equal(await reader.read('/gone'), undefined);
 });
 
-test('writable-layer cache: shared while fresh, re-measured after the ttl, failures not kept', async (t) => {
+test('writable-layer cache: measured together, served without waiting while fresh, swept in the background, failures not kept', async (t) => {
   const root = await tempRoot(t);
   let now = 1000;
-  let calls = 0;
+  let runs = 0;
   let fail = false;
+  const asked: string[][] = [];
   const cache = new FsUsageCache({
-    ttlMs: 5000,
+    refreshMs: 10_000,
+    maxAgeMs: 30_000,
+    idleMs: 60_000,
+    background: false,
     now: () => now,
-    measure: async () => {
-      calls++;
-      if (fail) throw new Error('du broke');
-      return { bytes: BigInt(calls * 4096), inodes: BigInt(calls) };
+    measureMany: async (dirs) => {
+      runs++;
+      asked.push([...dirs]);
+      return new Map(dirs.map((d) => [d, fail ? new Error('du broke') : d.endsWith('missing') ? undefined : { bytes: BigInt(runs * 4096), inodes: BigInt(runs) }]));
     },
   });
-  const [a, b] = await Promise.all([cache.get('c1', root), cache.get('c1', root)]);
-  assert.equal(calls, 1, 'concurrent callers share one measurement');
+  const [a, b, c] = await Promise.all([cache.get('c1', root), cache.get('c1', root), cache.get('c2', join(root, 'missing'))]);
+  assert.equal(runs, 1, 'requests of one turn share one measurement run');
+  assert.deepEqual(asked[0], [root, join(root, 'missing')]);
   assert.equal(a?.bytes, 4096n);
   assert.equal(b, a);
-  now += 4000;
-  assert.equal((await cache.get('c1', root))?.inodes, 1n);
-  now += 2000;
+  assert.equal(c, undefined, 'no upper dir: no usage');
+  assert.ok(a && a.timestampNs > 0n, 'the sample says when it was measured');
+
+  now += 15_000;
+  assert.equal((await cache.get('c1', root))?.inodes, 1n, 'older than refreshMs but within maxAgeMs: served as it is, no waiting');
+  assert.equal(runs, 1);
+  await cache.sweep();
+  assert.equal(runs, 2, 'the sweep re-measures what is due, in one run');
   assert.equal((await cache.get('c1', root))?.inodes, 2n);
-  assert.equal(await cache.get('c2', join(root, 'missing')), undefined, 'no upper dir: no usage');
+  await cache.sweep();
+  assert.equal(runs, 2, 'nothing is due right after a sweep');
+
+  now += 40_000;
+  assert.equal((await cache.get('c1', root))?.inodes, 3n, 'past maxAgeMs: the caller waits for a fresh measurement');
+
   fail = true;
-  now += 6000;
-  await assert.rejects(cache.get('c1', root), /du broke/);
+  now += 20_000;
+  await cache.sweep();
+  assert.equal((await cache.get('c1', root))?.inodes, 3n, 'a failed background measurement keeps the previous value');
+  now += 20_000;
+  await assert.rejects(cache.get('c1', root), /du broke/, 'past maxAgeMs the caller sees the failure');
   fail = false;
-  assert.equal((await cache.get('c1', root))?.inodes, 4n, 'the failure was not cached');
+  assert.equal((await cache.get('c1', root))?.inodes, 6n, 'the failure was not kept');
+
+  now += 100_000;
+  const before = runs;
+  await cache.sweep();
+  assert.equal(runs, before, 'layers not asked for in idleMs are not swept');
   cache.retain(new Set(['c2']));
   assert.equal(cache.size, 1);
   cache.forget('c2');
   assert.equal(cache.size, 0);
+});
+
+test('du output of several trees: one total per path', () => {
+  assert.deepEqual(
+    parseDuLines('4096\t/var/lib/berth/containers/a/upper\n123\t/var/lib/berth/containers/b/upper\n'),
+    new Map([
+      ['/var/lib/berth/containers/a/upper', 4096n],
+      ['/var/lib/berth/containers/b/upper', 123n],
+    ]),
+  );
+  assert.equal(parseDuLines('du: cannot access x\n').size, 0);
+});
+
+test('du of several trees, one of them missing', async (t) => {
+  const root = await tempRoot(t);
+  await mkdir(join(root, 'a', 'd'), { recursive: true });
+  await mkdir(join(root, 'b'), { recursive: true });
+  await writeFile(join(root, 'a', 'd', 'f'), Buffer.alloc(20_000, 1));
+  const m = await duDiskUsageMany([join(root, 'a'), join(root, 'gone'), join(root, 'b')]);
+  const a = m.get(join(root, 'a'));
+  assert.ok(a && !(a instanceof Error));
+  assert.equal(a.inodes, 3n);
+  assert.ok(a.bytes >= 20_000n);
+  assert.equal(m.get(join(root, 'gone')), undefined);
+  const b = m.get(join(root, 'b'));
+  assert.ok(b && !(b instanceof Error) && b.inodes === 1n);
 });
 
 test('writable-layer usage by du on a real tree', async (t) => {
