@@ -29,6 +29,9 @@ export interface V1Files {
   pidsCurrent?: string;
 }
 
+/** The memory.stat keys a sample is made of. */
+const V1_STAT_KEYS: ReadonlySet<string> = new Set(['total_inactive_file', 'inactive_file', 'total_rss', 'rss', 'total_pgfault', 'pgfault', 'total_pgmajfault', 'pgmajfault']);
+
 /** Pure: raw v1 files → sample. Hierarchical (total_*) counters, as containerd and cadvisor use. */
 export function sampleV1(f: V1Files, clock: Clock): CgroupSample {
   const s: CgroupSample = { ...clock };
@@ -36,7 +39,7 @@ export function sampleV1(f: V1Files, clock: Clock): CgroupSample {
   if (cpu !== undefined) s.cpu = { usageNs: cpu };
   const usage = numberOf(parseUint(f.memoryUsage));
   if (usage !== undefined) {
-    const stat = parseFlatKeyed(f.memoryStat ?? '');
+    const stat = parseFlatKeyed(f.memoryStat ?? '', V1_STAT_KEYS);
     const limit = limitOf(parseUint(f.memoryLimit));
     s.memory = memorySample({
       usage,

@@ -28,6 +28,9 @@ export interface V2Files {
   pidsCurrent?: string;
 }
 
+/** The memory.stat keys a sample is made of. */
+const V2_STAT_KEYS: ReadonlySet<string> = new Set(['inactive_file', 'anon', 'pgfault', 'pgmajfault']);
+
 /** Pure: raw v2 files → sample. RSS is `anon`, as cadvisor and containerd report on v2. */
 export function sampleV2(f: V2Files, clock: Clock): CgroupSample {
   const s: CgroupSample = { ...clock };
@@ -35,7 +38,7 @@ export function sampleV2(f: V2Files, clock: Clock): CgroupSample {
   if (usec !== undefined) s.cpu = { usageNs: usec * 1000n };
   const usage = numberOf(parseUint(f.memoryCurrent));
   if (usage !== undefined) {
-    const stat = parseFlatKeyed(f.memoryStat ?? '');
+    const stat = parseFlatKeyed(f.memoryStat ?? '', V2_STAT_KEYS);
     s.memory = memorySample({
       usage,
       inactiveFile: stat.get('inactive_file'),
