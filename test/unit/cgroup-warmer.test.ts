@@ -25,15 +25,31 @@ test('CgroupWarmer writes berthd\'s pid while held and stops when released; iner
   const w = CgroupWarmer.forSelf('3:pids:/x\n', root);
   assert.ok(w.active);
   const release = w.hold();
-  await new Promise((r) => setTimeout(r, 30));
+  const pid = String(process.pid);
+  const writes = async (): Promise<number> => (await readFile(file, 'utf8')).length / pid.length;
+  // Waits on what happened, not on a time window: on a loaded machine the
+  // 4 ms ticks (thread-pool writes) can lag far behind a fixed sleep.
+  const until = async (ok: () => Promise<boolean>, what: string): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    while (!(await ok())) {
+      assert.ok(Date.now() < deadline, what);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  await until(async () => (await writes()) >= 2, 'written repeatedly while held');
   release();
   release();
-  await new Promise((r) => setTimeout(r, 15));
-  const written = await readFile(file, 'utf8');
-  assert.match(written, new RegExp(`^(${process.pid})+$`));
-  assert.ok(written.length / String(process.pid).length >= 2, 'written repeatedly while held');
-  await new Promise((r) => setTimeout(r, 30));
-  assert.equal(await readFile(file, 'utf8'), written, 'nothing after release');
+  // At most the one write in flight at release lands afterwards; then nothing.
+  let settled = '';
+  await until(async () => {
+    const a = await readFile(file, 'utf8');
+    await new Promise((r) => setTimeout(r, 100));
+    settled = await readFile(file, 'utf8');
+    return a === settled;
+  }, 'writes stop after release');
+  assert.match(settled, new RegExp(`^(${process.pid})+$`));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await readFile(file, 'utf8'), settled, 'nothing after release');
   w.close();
   const none = CgroupWarmer.forSelf('3:pids:/absent\n', root);
   assert.equal(none.active, false);
