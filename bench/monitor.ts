@@ -10,7 +10,6 @@
 // Run as root: node scripts/build.mjs && node --import tsx bench/monitor.ts [iterations] [pod counts, e.g. 10,30,100]
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ContainerConfig, PodSandboxConfig, SecurityProfile_ProfileType } from '../src/api/gen/api.js';
 import { CreateContainer, PullImage, RemovePodSandbox, RunPodSandbox, StartContainer, StopPodSandbox } from '../src/api/methods.js';
 import type { CriClient } from '../src/client/cri-client.js';
 import type { MonitorKind } from '../src/oci/monitor-kind.js';
@@ -19,38 +18,15 @@ import { DEFAULT_IMAGE_DIR } from '../test/support/images/build.js';
 import { makeTestNetwork } from '../test/support/pod-net.js';
 import { imageRef, seedRegistry } from '../test/support/registry/push.js';
 import { startRegistry } from '../test/support/registry/registry.js';
+import { ctrConfig, pct, podConfig } from './support/pod-cycle.js';
 
 const N = Number(process.argv[2] ?? 100);
 const COUNTS = (process.argv[3] ?? '10,30,100').split(',').map(Number);
 const KINDS: MonitorKind[] = ['conmon', 'berth-mon'];
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
-
-// The same shapes as bench/pod-startup.ts: what the kubelet sends for a plain pod.
-function podConfig(i: number, tag: string, logDir: string): PodSandboxConfig {
-  return PodSandboxConfig.fromPartial({
-    metadata: { name: `bench-${tag}-${i}`, namespace: 'bench', uid: `uid-${tag}-${i}`, attempt: 0 },
-    hostname: `bench-${i}`,
-    logDirectory: join(logDir, `${tag}-${i}`),
-    linux: { securityContext: { namespaceOptions: { pid: 1 /* CONTAINER */ } } },
-  });
-}
-
-function ctrConfig(image: string): ContainerConfig {
-  return ContainerConfig.fromPartial({
-    metadata: { name: 'sleeper', attempt: 0 },
-    image: { image },
-    command: ['sleep', '3600'],
-    logPath: 'sleeper.log',
-    linux: { securityContext: { seccomp: { profileType: SecurityProfile_ProfileType.Unconfined } } },
-  });
-}
-
 async function startPod(c: CriClient, i: number, tag: string, image: string, logDir: string): Promise<{ ms: number; podId: string }> {
-  const config = podConfig(i, tag, logDir);
+  // The kubelet-default shape, as bench/pod-startup.ts and pod-shapes.ts send it.
+  const config = podConfig({ shape: 'default', name: `bench-${tag}-${i}`, logDir });
   const t0 = performance.now();
   const { podSandboxId } = await c.call(RunPodSandbox, { config, runtimeHandler: '' });
   const { containerId } = await c.call(CreateContainer, { podSandboxId, config: ctrConfig(image), sandboxConfig: config });
