@@ -12,7 +12,7 @@ import { ContainerState } from '../../src/api/gen/api.js';
 import { Attach, ContainerStatus, ReopenContainerLog, StopContainer } from '../../src/api/methods.js';
 import { runExecClient } from '../../src/client/stream/exec-client.js';
 import { restartDaemon } from '../support/daemon.js';
-import { SizeQueue, Sink, startStreamEnv, waitFor, type StreamEnv } from '../support/stream-env.js';
+import { checkAttachTtyResize, Sink, startStreamEnv, waitFor, type StreamEnv } from '../support/stream-env.js';
 
 let env: StreamEnv;
 let pod: Awaited<ReturnType<StreamEnv['runPod']>>;
@@ -119,21 +119,7 @@ describe('berth-mon', () => {
 
   it('a tty container: output through the pty, resize through the ctl fifo', async () => {
     const id = await env.run(pod, 'attach-tty', ['sh'], { stdin: true, tty: true });
-    const { url } = await env.d.client.call(Attach, { containerId: id, stdin: true, tty: true, stdout: true, stderr: false });
-    const stdin = new PassThrough();
-    const out = new Sink();
-    const sizes = new SizeQueue();
-    sizes.push({ width: 91, height: 26 });
-    const abort = new AbortController();
-    const p = runExecClient(url, { tty: true, stdin, stdout: out, resize: sizes, signal: abort.signal });
-    for (let i = 0; i < 50 && !/\r\n26 91\r\n/.test(out.text); i++) {
-      stdin.write('stty size\n');
-      await out.waitFor(/\r\n26 91\r\n/, 200).catch(() => undefined);
-    }
-    assert.match(out.text, /\r\n26 91\r\n/);
-    abort.abort();
-    await assert.rejects(p);
-    assert.equal(await env.state(id), ContainerState.CONTAINER_RUNNING);
+    await checkAttachTtyResize(env, id, { width: 91, height: 26 });
   });
 
   it('ReopenContainerLog: the new file exists on return; the renamed one gets nothing more', async () => {

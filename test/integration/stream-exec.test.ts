@@ -9,7 +9,7 @@ import { Attach, Exec } from '../../src/api/methods.js';
 import { runExecClient, StreamSessionError, type Transport } from '../../src/client/stream/exec-client.js';
 import { UpgradeError } from '../../src/client/stream/spdy-dial.js';
 import { BERTHCTL, runCli } from '../support/daemon.js';
-import { helpersRunning, processesOf, SizeQueue, Sink, startStreamEnv, waitFor, type StreamEnv } from '../support/stream-env.js';
+import { checkAttachTtyResize, helpersRunning, processesOf, SizeQueue, Sink, startStreamEnv, waitFor, type StreamEnv } from '../support/stream-env.js';
 
 const TRANSPORTS: Transport[] = ['spdy', 'websocket'];
 let env: StreamEnv;
@@ -185,21 +185,7 @@ describe('attach', () => {
 
   it('to a tty container: resize reaches its terminal through the ctl fifo', async () => {
     const id = await env.run(pod, 'attach-tty', ['sh'], { stdin: true, tty: true });
-    const { url } = await env.d.client.call(Attach, { containerId: id, stdin: true, tty: true, stdout: true, stderr: false });
-    const stdin = new PassThrough();
-    const out = new Sink();
-    const sizes = new SizeQueue();
-    sizes.push({ width: 90, height: 25 });
-    const abort = new AbortController();
-    const p = runExecClient(url, { tty: true, stdin, stdout: out, resize: sizes, signal: abort.signal });
-    for (let i = 0; i < 50 && !/\r\n25 90\r\n/.test(out.text); i++) {
-      stdin.write('stty size\n');
-      await out.waitFor(/\r\n25 90\r\n/, 200).catch(() => undefined);
-    }
-    assert.match(out.text, /\r\n25 90\r\n/);
-    abort.abort();
-    await assert.rejects(p);
-    assert.equal(await env.state(id), ContainerState.CONTAINER_RUNNING);
+    await checkAttachTtyResize(env, id, { width: 90, height: 25 });
   });
 });
 

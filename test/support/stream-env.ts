@@ -3,9 +3,11 @@
 // through the typed client; small stream utilities for the sessions.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import assert from 'node:assert/strict';
+import { PassThrough, Writable } from 'node:stream';
 import { ContainerConfig, ContainerState } from '../../src/api/gen/api.js';
 import {
+  Attach,
   ContainerStatus,
   CreateContainer,
   ListPodSandbox,
@@ -14,6 +16,7 @@ import {
   RunPodSandbox,
   StartContainer,
 } from '../../src/api/methods.js';
+import { runExecClient } from '../../src/client/stream/exec-client.js';
 import type { TerminalSize } from '../../src/protocol/k8s/resize.js';
 import { makeTestDir, startDaemon, waitFor, type TestDaemon } from './daemon.js';
 import type { MonitorKind } from '../../src/oci/monitor-kind.js';
@@ -152,3 +155,28 @@ export async function helpersRunning(): Promise<number[]> {
 }
 
 export { waitFor };
+
+/**
+ * Attaches to a running tty `sh` (created with stdin and tty), sends one
+ * resize and checks `stty size` answers it through the pty; detaching leaves
+ * the container running. Shared by the conmon and berth-mon suites, which must
+ * behave alike here.
+ */
+export async function checkAttachTtyResize(env: StreamEnv, id: string, size: TerminalSize): Promise<void> {
+  const { url } = await env.d.client.call(Attach, { containerId: id, stdin: true, tty: true, stdout: true, stderr: false });
+  const stdin = new PassThrough();
+  const out = new Sink();
+  const sizes = new SizeQueue();
+  sizes.push(size);
+  const abort = new AbortController();
+  const p = runExecClient(url, { tty: true, stdin, stdout: out, resize: sizes, signal: abort.signal });
+  const answer = new RegExp(`\\r\\n${size.height} ${size.width}\\r\\n`);
+  for (let i = 0; i < 50 && !answer.test(out.text); i++) {
+    stdin.write('stty size\n');
+    await out.waitFor(answer, 200).catch(() => undefined);
+  }
+  assert.match(out.text, answer);
+  abort.abort();
+  await assert.rejects(p);
+  assert.equal(await env.state(id), ContainerState.CONTAINER_RUNNING);
+}
