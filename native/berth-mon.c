@@ -55,6 +55,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc-util.h"
+
 #define SYNC_FD 3
 #define START_FD 4
 #define PACKET 8192 /* one attach packet: the tag byte and up to 8191 bytes of output */
@@ -147,12 +149,6 @@ static void fail(const char *fmt, ...) {
   va_end(ap);
   sync_failure("berth-mon: ", why, strlen(why));
   exit(1);
-}
-
-static int exit_code_of(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 255;
 }
 
 static pid_t read_pid(const char *path) {
@@ -393,26 +389,6 @@ static void ctl_input(int fd) {
 }
 
 /* ---------- creating the container ---------- */
-
-static int recv_fd(int sock) {
-  char byte[256];
-  struct iovec iov = {byte, sizeof byte};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg = {0};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof u.buf;
-  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0) return -1;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -1;
-  int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
-  return fd;
-}
 
 static int listen_unix(const char *name, int type, int backlog) {
   unlink(name);

@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc-util.h"
+
 #define STATUS_FD 3
 #define RESIZE_FD 4
 #define BUF 65536
@@ -103,35 +105,6 @@ static void on_term(int sig) {
   (void)sig;
   if (exec_pid > 0) kill(exec_pid, SIGKILL);
   _exit(137);
-}
-
-static int exit_code_of(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 255;
-}
-
-static int recv_fd(int sock) {
-  char name[256];
-  struct iovec iov = {name, sizeof name};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg = {0};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof u.buf;
-  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0) return -1;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
-    errno = EPROTO;
-    return -1;
-  }
-  int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
-  return fd;
 }
 
 // Statuses of children reaped before we knew which pid was the exec'd one.
