@@ -11,7 +11,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CriClient } from '../src/client/cri-client.js';
-import { ctrConfig, dist, loadAverage, ms, podConfig, seededRandom, shuffled, SHAPES, startPod, stopPod, type Dist, type Shape, type StartTiming, type StopTiming } from './support/pod-cycle.js';
+// The fuzz tests' seeded generator (mulberry32): a run's order replays from the seed it prints.
+import { prng } from '../test/support/fuzz/generate.js';
+import { ctrConfig, dist, loadAverage, ms, podConfig, shuffled, SHAPES, startPod, stopPod, type Dist, type Shape, type StartTiming, type StopTiming } from './support/pod-cycle.js';
 import { progress, startPeers } from './support/peers.js';
 import { PythonPodClient } from './support/python-client.js';
 
@@ -50,7 +52,7 @@ try {
   const ctrdFor = (shape: Shape): CriClient => (shape === 'hostPort' ? peers.containerdPorts! : peers.containerd).client;
   py = await PythonPodClient.start({ berth: peers.berth.socket, containerd: peers.containerd.peer.socket });
   const samples = new Map<string, { start: StartTiming[]; stop: StopTiming[] }>(rows.map((r) => [key(r), { start: [], stop: [] }]));
-  const rand = seededRandom(SEED);
+  const rand = prng(SEED);
   const loadBefore = loadAverage(await readFile('/proc/loadavg', 'utf8'));
   const began = new Date();
   progress(`series: ${WARMUP} warm-ups + ${N} iterations of ${rows.length} pods`);
